@@ -1,0 +1,62 @@
+import { tz } from '@date-fns/tz'
+import { format, isSameDay } from 'date-fns'
+import { enUS, zhCN } from 'date-fns/locale'
+import type { Locale } from '../config.js'
+import { strings } from '../i18n.js'
+
+/**
+ * Escapes user-controlled text (titles, nicknames) for DingTalk markdown. User text never starts a
+ * line on our cards, so only inline markup needs escaping: emphasis, code, brackets (no brackets,
+ * no links or images), HTML. Line breaks collapse, so a title cannot add lines of its own.
+ */
+export function escapeMarkdown(text: string): string {
+  return text
+    .replace(/[\r\n\t]+/g, ' ')
+    .replace(/[\\`*_[\]~]/g, (c) => `\\${c}`)
+    .replace(/</g, '&lt;')
+    .replace(/>/g, '&gt;')
+    .trim()
+}
+
+const DATE_LOCALES = { en: enUS, 'zh-CN': zhCN } as const
+const PATTERNS = {
+  en: { full: 'EEE, d MMM yyyy HH:mm (O)', time: 'HH:mm (O)' },
+  'zh-CN': { full: 'yyyy年M月d日 EEE HH:mm (O)', time: 'HH:mm (O)' },
+} as const
+
+/** A point in time in the card's zone; `sameDayAs` drops the date when it repeats the start's. */
+export function formatTime(epochMs: number, locale: Locale, timeZone: string, sameDayAs?: number): string {
+  const opts = { locale: DATE_LOCALES[locale], in: tz(timeZone) }
+  const short = sameDayAs !== undefined && isSameDay(epochMs, sameDayAs, { in: tz(timeZone) })
+  return format(epochMs, short ? PATTERNS[locale].time : PATTERNS[locale].full, opts)
+}
+
+/**
+ * Compact duration: `1 h 30 min` / `1小时30分钟`. Days and hours drop the seconds; under an hour
+ * the seconds show when they are not zero (`45 min 30 s`). Negative input counts as zero.
+ */
+export function formatDuration(
+  ms: number,
+  locale: Locale,
+  precision: 'seconds' | 'minutes' = 'seconds',
+): string {
+  const u = strings(locale).units
+  let rest = Math.max(0, Math.floor(ms / 1000))
+  const d = Math.floor(rest / 86_400)
+  rest -= d * 86_400
+  const h = Math.floor(rest / 3600)
+  rest -= h * 3600
+  const min = Math.floor(rest / 60)
+  const s = rest - min * 60
+  const parts: string[] = []
+  if (d) parts.push(`${d}${u.d}`)
+  if (h) parts.push(`${h}${u.h}`)
+  if (min && d === 0) parts.push(`${min}${u.min}`)
+  if (s && d === 0 && h === 0 && precision === 'seconds') parts.push(`${s}${u.s}`)
+  if (parts.length === 0) return precision === 'seconds' ? `0${u.s}` : `0${u.min}`
+  return parts.join(u.sep)
+}
+
+export function formatCount(n: number | undefined, locale: Locale): string {
+  return n === undefined || !Number.isFinite(n) ? strings(locale).unknown : String(n)
+}

@@ -1,0 +1,102 @@
+import type { Locale } from '../config.js'
+import type { Reply } from '../core/message.js'
+import type { ConferenceInfo } from '../dingtalk/conference.js'
+import { strings } from '../i18n.js'
+import { formatRoomCode } from '../meeting/reference.js'
+import type { MeetingLookup } from '../meeting/service.js'
+import { escapeMarkdown, formatCount, formatDuration, formatTime } from './format.js'
+import { type Mention, mentionOf, withMention } from './reply.js'
+
+export interface CardContext {
+  readonly locale: Locale
+  readonly timeZone: string
+  /** The clock is passed in: cards are pure and snapshot-testable. */
+  readonly now: number
+  /** Who asked, in a group chat: the card @-mentions them. */
+  readonly mention?: Mention
+}
+
+const STATUS_ICON = ['🕒', '⚪', '🟢'] as const
+
+function durationLine(c: ConferenceInfo, ctx: CardContext): string | undefined {
+  const t = strings(ctx.locale)
+  const start = c.startTime
+  if (c.status === 1) {
+    const ms =
+      c.confDuration ?? (start !== undefined && c.endTime !== undefined ? c.endTime - start : undefined)
+    return ms === undefined ? undefined : formatDuration(ms, ctx.locale)
+  }
+  if (start === undefined) return undefined
+  const delta = ctx.now - start
+  if (c.status === 2) {
+    return delta < 60_000 ? t.justNow : t.runningFor(formatDuration(delta, ctx.locale, 'minutes'))
+  }
+  return delta < 0
+    ? t.startsIn(formatDuration(-delta + 59_999, ctx.locale, 'minutes'))
+    : t.shouldHaveStarted(formatDuration(delta, ctx.locale, 'minutes'))
+}
+
+function participantsLine(c: ConferenceInfo, locale: Locale): string {
+  const t = strings(locale)
+  const n = (v: number | undefined) => formatCount(v, locale)
+  const parts: string[] = []
+  if (c.status === 2) parts.push(t.inMeetingNow(n(c.activeNum)))
+  if (c.status !== 0) parts.push(t.joinedTotal(n(c.attendNum)))
+  parts.push(t.invited(n(c.invitedNum)))
+  return parts.join(' · ')
+}
+
+/** A join link we are willing to put behind a button: http(s) only. */
+function joinUrl(c: ConferenceInfo): string | undefined {
+  if (c.status === 1 || !c.externalLinkUrl) return undefined
+  try {
+    const url = new URL(c.externalLinkUrl)
+    return url.protocol === 'https:' || url.protocol === 'http:' ? url.href : undefined
+  } catch {
+    return undefined
+  }
+}
+
+function cardLines(lookup: MeetingLookup, ctx: CardContext): { title: string; lines: string[] } {
+  const c = lookup.conference
+  const t = strings(ctx.locale)
+  const status = (c.status in STATUS_ICON ? c.status : 0) as 0 | 1 | 2
+  const title = escapeMarkdown(c.title ?? '') || t.untitled
+  const field = (label: string, value: string) => `- **${label}:** ${value}`
+  const lines = [`#### ${title}`, field(t.status, `${STATUS_ICON[status]} ${t.statusLabel[status]}`)]
+  if (c.creatorNick) lines.push(field(t.creator, escapeMarkdown(c.creatorNick)))
+  if (c.startTime !== undefined) lines.push(field(t.start, formatTime(c.startTime, ctx.locale, ctx.timeZone)))
+  if (c.status === 1 && c.endTime !== undefined) {
+    lines.push(field(t.end, formatTime(c.endTime, ctx.locale, ctx.timeZone, c.startTime)))
+  }
+  const duration = durationLine(c, ctx)
+  if (duration) lines.push(field(t.duration, duration))
+  lines.push(field(t.participants, participantsLine(c, ctx.locale)))
+  if (c.roomCode) lines.push(field(t.roomCode, formatRoomCode(c.roomCode)))
+  const rec = c.cloudRecordStatus
+  if (rec !== undefined && rec >= 1 && rec <= 3)
+    lines.push(field(t.recording, t.recordingLabel[rec] as string))
+  if (lookup.sharedCount > 1 && lookup.choice !== 'byId') {
+    lines.push('', `> ${t.shared(lookup.sharedCount, t.choice[lookup.choice] as string)}`)
+  }
+  return { title: `${c.title ?? t.untitled} · ${t.statusLabel[status]}`, lines }
+}
+
+/**
+ * The meeting card. While the meeting can still be joined it is an actionCard with a Join button;
+ * otherwise markdown. DingTalk's actionCard cannot @-mention, so there the asker's name is written
+ * in the text instead.
+ */
+export function meetingCard(lookup: MeetingLookup, ctx: CardContext): Reply {
+  const { title, lines } = cardLines(lookup, ctx)
+  const url = joinUrl(lookup.conference)
+  if (url) {
+    if (ctx.mention) lines.push('', mentionOf(ctx.mention, false))
+    const text = lines.join('\n')
+    return {
+      msgtype: 'actionCard',
+      actionCard: { title, text, singleTitle: strings(ctx.locale).join, singleURL: url },
+    }
+  }
+  return withMention({ msgtype: 'markdown', markdown: { title, text: lines.join('\n') } }, ctx.mention)
+}

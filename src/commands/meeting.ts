@@ -1,0 +1,28 @@
+import { meetingCard } from '../cards/meeting.js'
+import { textReply } from '../cards/reply.js'
+import type { Command } from '../core/commands.js'
+import { strings } from '../i18n.js'
+import { parseMeetingRef } from '../meeting/reference.js'
+import type { Services } from './services.js'
+
+export const meetingCommand: Command<Services> = {
+  name: 'meeting',
+  aliases: ['m', '会议', '查会'],
+  summary: { en: 'what is going on in a video meeting', 'zh-CN': '查询视频会议的状态和参会情况' },
+  usage: {
+    en: 'meeting <room code | conference id | join link>',
+    'zh-CN': '会议 <会议号 | 会议 ID | 入会链接>',
+  },
+  async run(ctx) {
+    const ref = parseMeetingRef(ctx.args)
+    if (!ref) return textReply(strings(ctx.locale).meetingUsage, ctx.mention)
+    ctx.log.debug({ ref }, 'looking up meeting')
+    const lookup = await ctx.services.meetings.lookup(ref)
+    return meetingCard(lookup, {
+      locale: ctx.locale,
+      timeZone: ctx.timeZone,
+      now: ctx.now,
+      mention: ctx.mention,
+    })
+  },
+}

@@ -1,0 +1,157 @@
+/**
+ * Configuration: the only module that knows environment variable names. `loadConfig` is pure
+ * (it takes the environment as an argument), validates everything at once and throws one
+ * `ConfigError` listing every problem, so a operator fixes them all in one go.
+ */
+
+export type Locale = 'zh-CN' | 'en'
+export const LOCALES: readonly Locale[] = ['zh-CN', 'en']
+export type TransportName = 'stream' | 'http'
+const TRANSPORTS: readonly TransportName[] = ['stream', 'http']
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const
+export type LogLevel = (typeof LOG_LEVELS)[number]
+
+export interface Config {
+  /** `real`: a DingTalk app; `emulator`: no credentials, the built-in emulator plays DingTalk. */
+  readonly mode: 'real' | 'emulator'
+  readonly dingtalk: {
+    readonly clientId: string
+    readonly clientSecret: string
+    readonly robotCode: string
+    readonly apiBase: string
+    readonly oapiBase: string
+    readonly timeoutMs: number
+  }
+  readonly transports: readonly TransportName[]
+  readonly host: string
+  readonly port: number
+  readonly logLevel: LogLevel
+  readonly locale: Locale
+  readonly timeZone: string
+  readonly emulator: { readonly meetingsFile: string | undefined }
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: readonly string[]) {
+    super(`invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`)
+    this.name = 'ConfigError'
+  }
+}
+
+type Env = Readonly<Record<string, string | undefined>>
+
+export function isValidTimeZone(zone: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en', { timeZone: zone })
+    return true
+  } catch {
+    return false
+  }
+}
+
+/** A small reader that records problems instead of throwing at the first one. */
+class EnvReader {
+  readonly problems: string[] = []
+  constructor(private readonly env: Env) {}
+
+  str(name: string, fallback?: string): string | undefined {
+    const raw = this.env[name]?.trim()
+    return raw === undefined || raw === '' ? fallback : raw
+  }
+
+  url(name: string, fallback: string): string {
+    const value = this.str(name, fallback) as string
+    try {
+      const url = new URL(value)
+      if (url.protocol !== 'https:' && url.protocol !== 'http:') throw new Error('protocol')
+      return url.origin + url.pathname.replace(/\/+$/, '')
+    } catch {
+      this.problems.push(`${name} must be an http(s) URL, got "${value}"`)
+      return fallback
+    }
+  }
+
+  int(name: string, fallback: number, min: number, max: number): number {
+    const raw = this.str(name)
+    if (raw === undefined) return fallback
+    const n = Number(raw)
+    if (!Number.isInteger(n) || n < min || n > max) {
+      this.problems.push(`${name} must be an integer from ${min} to ${max}, got "${raw}"`)
+      return fallback
+    }
+    return n
+  }
+
+  oneOf<T extends string>(name: string, allowed: readonly T[], fallback: T): T {
+    const raw = this.str(name)
+    if (raw === undefined) return fallback
+    if ((allowed as readonly string[]).includes(raw)) return raw as T
+    this.problems.push(`${name} must be one of ${allowed.join(', ')}, got "${raw}"`)
+    return fallback
+  }
+
+  list<T extends string>(name: string, allowed: readonly T[], fallback: readonly T[]): T[] {
+    const raw = this.str(name)
+    if (raw === undefined) return [...fallback]
+    const items = raw
+      .split(',')
+      .map((s) => s.trim().toLowerCase())
+      .filter(Boolean)
+    const bad = items.filter((i) => !(allowed as readonly string[]).includes(i))
+    if (bad.length > 0 || items.length === 0) {
+      this.problems.push(`${name} must be a comma-separated list of ${allowed.join(', ')}, got "${raw}"`)
+      return [...fallback]
+    }
+    return [...new Set(items as T[])]
+  }
+}
+
+export function loadConfig(env: Env): Config {
+  const r = new EnvReader(env)
+  const clientId = r.str('DINGTALK_CLIENT_ID')
+  const clientSecret = r.str('DINGTALK_CLIENT_SECRET')
+  const production = r.str('NODE_ENV') === 'production'
+  let mode: Config['mode'] = 'real'
+  if (!clientId || !clientSecret) {
+    const missing = [!clientId && 'DINGTALK_CLIENT_ID', !clientSecret && 'DINGTALK_CLIENT_SECRET'].filter(
+      Boolean,
+    )
+    if (production || clientId || clientSecret) {
+      r.problems.push(
+        `${missing.join(' and ')} ${missing.length > 1 ? 'are' : 'is'} required` +
+          (production
+            ? ' (NODE_ENV=production never falls back to the emulator)'
+            : ' (set both for a real DingTalk app, or neither for emulator mode)'),
+      )
+    } else {
+      mode = 'emulator'
+    }
+  }
+  const timeZone = r.str('BOT_TIMEZONE', 'Asia/Shanghai') as string
+  if (!isValidTimeZone(timeZone)) r.problems.push(`BOT_TIMEZONE must be an IANA time zone, got "${timeZone}"`)
+  const config: Config = {
+    mode,
+    dingtalk: {
+      clientId: clientId ?? '',
+      clientSecret: clientSecret ?? '',
+      robotCode: r.str('DINGTALK_ROBOT_CODE', clientId ?? '') as string,
+      apiBase: r.url('DINGTALK_API_BASE', 'https://api.dingtalk.com'),
+      oapiBase: r.url('DINGTALK_OAPI_BASE', 'https://oapi.dingtalk.com'),
+      timeoutMs: r.int('DINGTALK_TIMEOUT_MS', 3000, 100, 60_000),
+    },
+    transports: r.list('DINGTALK_TRANSPORTS', TRANSPORTS, TRANSPORTS),
+    host: r.str('HOST', '0.0.0.0') as string,
+    port: r.int('PORT', 3000, 0, 65_535),
+    logLevel: r.oneOf('LOG_LEVEL', LOG_LEVELS, 'info'),
+    locale: r.oneOf('BOT_LOCALE', LOCALES, 'zh-CN'),
+    timeZone,
+    emulator: { meetingsFile: r.str('EMULATOR_MEETINGS_FILE') },
+  }
+  if (r.problems.length > 0) throw new ConfigError(r.problems)
+  return deepFreeze(config)
+}
+
+function deepFreeze<T>(value: T): T {
+  for (const v of Object.values(value as object)) if (v && typeof v === 'object') deepFreeze(v)
+  return Object.freeze(value)
+}

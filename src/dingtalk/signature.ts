@@ -1,0 +1,35 @@
+import { createHmac, timingSafeEqual } from 'node:crypto'
+
+/** DingTalk accepts a callback whose `timestamp` is within one hour of now. */
+export const MAX_CLOCK_SKEW_MS = 60 * 60 * 1000
+
+/** `base64(HMAC-SHA256(key = secret, message = timestamp + "\n" + secret))`, as DingTalk documents it. */
+export function signCallback(timestamp: string, secret: string): string {
+  return createHmac('sha256', secret).update(`${timestamp}\n${secret}`, 'utf8').digest('base64')
+}
+
+export type SignatureVerdict = { ok: true } | { ok: false; reason: string }
+
+/**
+ * Verifies the `timestamp` and `sign` headers of an HTTP callback. Pure: the clock is passed in.
+ * The reasons are safe to log and return; they never contain the signature or the secret.
+ */
+export function verifyCallbackSignature(
+  headers: { timestamp?: string | string[] | undefined; sign?: string | string[] | undefined },
+  secret: string,
+  now: number,
+): SignatureVerdict {
+  const { timestamp, sign } = headers
+  if (typeof timestamp !== 'string' || typeof sign !== 'string' || !timestamp || !sign) {
+    return { ok: false, reason: 'missing timestamp or sign header' }
+  }
+  if (!/^\d{1,16}$/.test(timestamp)) return { ok: false, reason: 'timestamp is not epoch milliseconds' }
+  if (Math.abs(now - Number(timestamp)) > MAX_CLOCK_SKEW_MS) {
+    return { ok: false, reason: 'timestamp is more than one hour away from now' }
+  }
+  const expected = Buffer.from(signCallback(timestamp, secret), 'utf8')
+  const given = Buffer.from(sign, 'utf8')
+  // timingSafeEqual needs equal lengths; comparing against itself keeps the timing uniform.
+  const same = given.length === expected.length && timingSafeEqual(given, expected)
+  return same ? { ok: true } : { ok: false, reason: 'signature does not match' }
+}

@@ -1,0 +1,304 @@
+import { randomBytes } from 'node:crypto'
+import { setTimeout as sleep } from 'node:timers/promises'
+import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify'
+import type { ApiName } from '../dingtalk/errors.js'
+import type { EmulatorMeeting } from './meetings.js'
+
+/**
+ * A fault the emulator answers instead of the real thing, once per call until `times` runs out.
+ * `status` + `code` make a DingTalk error body; `html` answers a non-JSON page (an IP ban looks
+ * like that); `delayMs` delays the answer (a slow or hanging upstream); `reset` drops the socket.
+ */
+export interface Fault {
+  status?: number
+  code?: string
+  message?: string
+  html?: boolean
+  delayMs?: number
+  reset?: boolean
+  times?: number
+}
+
+/** What the emulator recorded for each reply the bot sent, whichever way it came. */
+export interface RecordedReply {
+  via: 'webhook' | 'openapi'
+  session?: string
+  conversationId?: string
+  userIds?: string[]
+  body: Record<string, unknown>
+  at: number
+}
+
+export interface EmulatorOptions {
+  clientId: string
+  clientSecret: string
+  meetings: EmulatorMeeting[]
+  /** DingTalk hands out tokens for 7200 s. */
+  tokenTtlSeconds?: number
+  host?: string
+  port?: number
+}
+
+type WebhookName = 'webhook'
+type FaultTarget = ApiName | WebhookName
+
+const ERROR_MESSAGES: Record<string, string> = {
+  InvalidAuthentication: '不合法的access_token',
+  noPermission: 'NO PERMISSION',
+  roomNotFound: 'ROOM NOT FOUND',
+  invalidRoomCode: 'INVALID ROOM CODE',
+  invalidClientIdOrSecret: '无效的clientId或者clientSecret',
+}
+
+/**
+ * The project's DingTalk: token, conference and robot-send OpenAPIs, and the session-webhook sink,
+ * on one loopback HTTP server. Tests, benchmarks and emulator mode all use it. Knobs: `fail()` to
+ * inject faults, `webhookAnswers` to script webhook errcodes, counters and recorded replies.
+ */
+export class DingTalkEmulator {
+  readonly app: FastifyInstance
+  meetings: EmulatorMeeting[]
+  /** Upstream calls by API, whatever their outcome. */
+  readonly calls: Record<string, number> = {}
+  readonly replies: RecordedReply[] = []
+  /** Errcodes the webhook answers next, one per post (then 0). */
+  readonly webhookAnswers: number[] = []
+  private readonly faults = new Map<FaultTarget, Fault[]>()
+  private readonly tokens = new Set<string>()
+  private readonly expiredSessions = new Set<string>()
+  private waiters: Array<() => void> = []
+  private url = ''
+
+  private constructor(readonly opts: EmulatorOptions) {
+    this.meetings = opts.meetings
+    this.app = Fastify({ logger: false, keepAliveTimeout: 60_000 })
+    this.routes()
+  }
+
+  static async start(opts: EmulatorOptions): Promise<DingTalkEmulator> {
+    const emu = new DingTalkEmulator(opts)
+    await emu.app.listen({ host: opts.host ?? '127.0.0.1', port: opts.port ?? 0 })
+    const addr = emu.app.server.address()
+    if (!addr || typeof addr === 'string') throw new Error('emulator has no TCP address')
+    emu.url = `http://${addr.family === 'IPv6' ? `[${addr.address}]` : addr.address}:${addr.port}`
+    return emu
+  }
+
+  /** Base URL for `DINGTALK_API_BASE` and `DINGTALK_OAPI_BASE`. */
+  get baseUrl(): string {
+    return this.url
+  }
+
+  /** A fresh session webhook URL, as DingTalk puts into each robot message. */
+  newSessionWebhook(): string {
+    return `${this.url}/robot/sendBySession?session=${randomBytes(12).toString('hex')}`
+  }
+
+  expireSession(webhookUrl: string): void {
+    this.expiredSessions.add(new URL(webhookUrl).searchParams.get('session') ?? '')
+  }
+
+  fail(target: FaultTarget, fault: Fault): void {
+    const list = this.faults.get(target) ?? []
+    list.push({ times: 1, ...fault })
+    this.faults.set(target, list)
+  }
+
+  clearFaults(): void {
+    this.faults.clear()
+    this.webhookAnswers.length = 0
+  }
+
+  /** Makes every token issued so far invalid (DingTalk rotated them). */
+  revokeTokens(): void {
+    this.tokens.clear()
+  }
+
+  count(api: FaultTarget): number {
+    return this.calls[api] ?? 0
+  }
+
+  resetCounters(): void {
+    for (const k of Object.keys(this.calls)) delete this.calls[k]
+    this.replies.length = 0
+  }
+
+  /** Resolves once at least `n` replies have been recorded. */
+  async waitForReplies(n: number, timeoutMs = 5000): Promise<RecordedReply[]> {
+    const deadline = Date.now() + timeoutMs
+    while (this.replies.length < n) {
+      const left = deadline - Date.now()
+      if (left <= 0)
+        throw new Error(`expected ${n} replies, got ${this.replies.length} after ${timeoutMs} ms`)
+      await Promise.race([new Promise<void>((r) => this.waiters.push(r)), sleep(Math.min(left, 50))])
+    }
+    return this.replies.slice(0, n)
+  }
+
+  async close(): Promise<void> {
+    await this.app.close()
+  }
+
+  private record(reply: Omit<RecordedReply, 'at'>): void {
+    this.replies.push({ ...reply, at: Date.now() })
+    const w = this.waiters
+    this.waiters = []
+    for (const resolve of w) resolve()
+  }
+
+  /** Counts the call and plays the next fault, if any. Returns true when a fault answered. */
+  private async intercept(target: FaultTarget, reply: FastifyReply): Promise<boolean> {
+    this.calls[target] = (this.calls[target] ?? 0) + 1
+    const list = this.faults.get(target)
+    const fault = list?.[0]
+    if (!fault || !list) return false
+    fault.times = (fault.times ?? 1) - 1
+    if (fault.times <= 0) list.shift()
+    if (fault.delayMs) await sleep(fault.delayMs)
+    if (fault.reset) {
+      reply.raw.socket?.destroy()
+      return true
+    }
+    if (fault.html) {
+      void reply
+        .code(fault.status ?? 503)
+        .type('text/html')
+        .send('<html><body>Service Unavailable</body></html>')
+      return true
+    }
+    if (fault.status === undefined) return false
+    void reply.code(fault.status).send(this.errorBody(fault.code ?? 'systemError', fault.message))
+    return true
+  }
+
+  private errorBody(code: string, message?: string) {
+    return {
+      code,
+      message: message ?? ERROR_MESSAGES[code] ?? code,
+      requestid: randomBytes(8).toString('hex').toUpperCase(),
+    }
+  }
+
+  private authorized(token: unknown, reply: FastifyReply): boolean {
+    if (typeof token === 'string' && this.tokens.has(token)) return true
+    void reply.code(400).send(this.errorBody('InvalidAuthentication'))
+    return false
+  }
+
+  private routes(): void {
+    const app = this.app
+    app.post<{ Body: { appKey?: string; appSecret?: string } }>(
+      '/v1.0/oauth2/accessToken',
+      async (req, reply) => {
+        if (await this.intercept('token', reply)) return reply
+        const { appKey, appSecret } = req.body ?? {}
+        if (appKey !== this.opts.clientId || appSecret !== this.opts.clientSecret) {
+          return reply.code(400).send(this.errorBody('invalidClientIdOrSecret'))
+        }
+        const accessToken = randomBytes(16).toString('hex')
+        this.tokens.add(accessToken)
+        return { accessToken, expireIn: this.opts.tokenTtlSeconds ?? 7200 }
+      },
+    )
+
+    app.get<{ Params: { code: string }; Querystring: { maxResults?: string; nextToken?: string } }>(
+      '/v1.0/conference/roomCodes/:code/infos',
+      async (req, reply) => {
+        if (await this.intercept('conference.byRoomCode', reply)) return reply
+        if (!this.authorized(req.headers['x-acs-dingtalk-access-token'], reply)) return reply
+        if (!/^\d+$/.test(req.params.code)) return reply.code(400).send(this.errorBody('invalidRoomCode'))
+        const all = this.meetings.filter((m) => m.roomCode === req.params.code)
+        if (all.some((m) => m.forbidden)) return reply.code(403).send(this.errorBody('noPermission'))
+        const size = Math.max(1, Math.min(Number(req.query.maxResults) || 20, 50))
+        const offset = Number(req.query.nextToken) || 0
+        const page = all.slice(offset, offset + size)
+        const hasMore = offset + size < all.length
+        return {
+          conferenceList: page.map(summary),
+          hasMore,
+          ...(hasMore ? { nextToken: String(offset + size) } : {}),
+          totalCount: all.length,
+        }
+      },
+    )
+
+    app.get<{ Params: { id: string } }>('/v1.0/conference/videoConferences/:id', async (req, reply) => {
+      if (await this.intercept('conference.info', reply)) return reply
+      if (!this.authorized(req.headers['x-acs-dingtalk-access-token'], reply)) return reply
+      const m = this.meetings.find((x) => x.conferenceId === req.params.id)
+      if (!m) return reply.code(404).send(this.errorBody('roomNotFound'))
+      if (m.forbidden) return reply.code(403).send(this.errorBody('noPermission'))
+      const { forbidden: _f, ...info } = m
+      return {
+        confInfo: {
+          ...info,
+          activeNum: m.activeNum ?? 0,
+          attendNum: m.attendNum ?? 0,
+          invitedNum: m.invitedNum ?? 0,
+          ...(m.status === 1 && m.endTime !== undefined ? { confDuration: m.endTime - m.startTime } : {}),
+        },
+      }
+    })
+
+    const robotSend =
+      (api: 'robot.groupSend' | 'robot.otoSend') =>
+      async (req: { headers: Record<string, unknown>; body: unknown }, reply: FastifyReply) => {
+        if (await this.intercept(api, reply)) return reply
+        if (!this.authorized(req.headers['x-acs-dingtalk-access-token'], reply)) return reply
+        const b = (req.body ?? {}) as {
+          robotCode?: string
+          openConversationId?: string
+          userIds?: string[]
+          msgKey?: string
+          msgParam?: string
+        }
+        let param: unknown
+        try {
+          param = JSON.parse(b.msgParam ?? '')
+        } catch {
+          return reply.code(400).send(this.errorBody('invalidParameter.msgParam'))
+        }
+        if (b.robotCode !== this.opts.clientId || !b.msgKey)
+          return reply.code(400).send(this.errorBody('invalidParameter.robotCode'))
+        this.record({
+          via: 'openapi',
+          ...(b.openConversationId ? { conversationId: b.openConversationId } : {}),
+          ...(b.userIds ? { userIds: b.userIds } : {}),
+          body: { msgKey: b.msgKey, msgParam: param },
+        })
+        return { processQueryKey: randomBytes(8).toString('hex') }
+      }
+    app.post('/v1.0/robot/groupMessages/send', robotSend('robot.groupSend'))
+    app.post('/v1.0/robot/oToMessages/batchSend', robotSend('robot.otoSend'))
+
+    app.post<{ Querystring: { session?: string }; Body: Record<string, unknown> }>(
+      '/robot/sendBySession',
+      async (req, reply) => {
+        if (await this.intercept('webhook', reply)) return reply
+        const session = req.query.session ?? ''
+        if (!session || this.expiredSessions.has(session))
+          return { errcode: 300001, errmsg: 'session 不存在' }
+        const errcode = this.webhookAnswers.shift() ?? 0
+        if (errcode !== 0) return { errcode, errmsg: errcode === -1 ? '系统繁忙' : 'send too fast' }
+        this.record({ via: 'webhook', session, body: req.body })
+        return { errcode: 0, errmsg: 'ok' }
+      },
+    )
+  }
+}
+
+function summary(m: EmulatorMeeting) {
+  return {
+    conferenceId: m.conferenceId,
+    title: m.title,
+    roomCode: m.roomCode,
+    status: m.status,
+    startTime: m.startTime,
+    ...(m.endTime !== undefined ? { endTime: m.endTime, confDuration: m.endTime - m.startTime } : {}),
+    creatorId: m.creatorId ?? 'union0',
+    creatorNick: m.creatorNick,
+    ...(m.externalLinkUrl ? { externalLinkUrl: m.externalLinkUrl } : {}),
+    bizType: m.bizType ?? '0',
+    ...(m.scheduleConferenceId ? { scheduleConferenceId: m.scheduleConferenceId } : {}),
+  }
+}

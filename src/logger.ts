@@ -1,0 +1,44 @@
+import { type DestinationStream, type Logger, pino } from 'pino'
+
+/**
+ * Paths that may hold a secret anywhere we log an object. The code never logs these on purpose;
+ * redaction is the second line of defence (tested in test/logger.test.ts).
+ */
+export const REDACT_PATHS = [
+  'clientSecret',
+  'appSecret',
+  'accessToken',
+  'token',
+  'ticket',
+  'sessionWebhook',
+  'webhook',
+  'sign',
+  '*.clientSecret',
+  '*.appSecret',
+  '*.accessToken',
+  '*.token',
+  '*.ticket',
+  '*.sessionWebhook',
+  '*.webhook',
+  '*.sign',
+  'headers.sign',
+  'req.headers.sign',
+  'req.headers["x-acs-dingtalk-access-token"]',
+  'headers["x-acs-dingtalk-access-token"]',
+  '*.headers.sign',
+  '*.headers["x-acs-dingtalk-access-token"]',
+]
+
+export type { Logger }
+
+export function createLogger(level: string, destination?: DestinationStream): Logger {
+  return pino(
+    {
+      level,
+      base: { service: 'meeting-bot' },
+      redact: { paths: REDACT_PATHS, censor: '[redacted]' },
+      serializers: { err: pino.stdSerializers.err },
+    },
+    destination,
+  )
+}

@@ -1,0 +1,116 @@
+import type { ConferenceClient, ConferenceInfo, ConferenceSummary } from '../dingtalk/conference.js'
+import type { Flight } from '../store/single-flight.js'
+import type { Store } from '../store/store.js'
+import type { MeetingRef } from './reference.js'
+import { type Choice, chooseConference } from './select.js'
+
+export class MeetingNotFoundError extends Error {
+  constructor(readonly ref: MeetingRef) {
+    super(`no meeting for ${ref.kind === 'roomCode' ? `room code ${ref.code}` : `conference ${ref.id}`}`)
+    this.name = 'MeetingNotFoundError'
+  }
+}
+
+export interface MeetingLookup {
+  readonly conference: ConferenceInfo
+  /** Meetings sharing the room code (1 for a lookup by conference id). */
+  readonly sharedCount: number
+  readonly choice: Choice | 'byId'
+}
+
+/**
+ * How long an answer stays fresh. Live and upcoming meetings change by the second (people join);
+ * an ended meeting never changes again. The org's monthly API quota is small, so every hit counts.
+ */
+export interface CacheTtls {
+  readonly liveMs: number
+  readonly upcomingMs: number
+  readonly endedMs: number
+  /** Room-code lists: a recurring room can get a new instance at any time. */
+  readonly roomListMs: number
+  /** "No such room": short, so a room created a minute later is found. */
+  readonly notFoundMs: number
+}
+
+export const DEFAULT_TTLS: CacheTtls = {
+  liveMs: 15_000,
+  upcomingMs: 60_000,
+  endedMs: 24 * 3600_000,
+  roomListMs: 30_000,
+  notFoundMs: 30_000,
+}
+
+export const MEETING_CACHE_PREFIX = 'meeting:'
+
+export class MeetingService {
+  private hits = 0
+  private misses = 0
+
+  constructor(
+    private readonly conferences: ConferenceClient,
+    private readonly cache: Store,
+    private readonly flight: Flight,
+    private readonly ttls: CacheTtls = DEFAULT_TTLS,
+  ) {}
+
+  /** Share of cache lookups answered without an upstream call, since start. */
+  cacheStats(): { hits: number; misses: number } {
+    return { hits: this.hits, misses: this.misses }
+  }
+
+  async lookup(ref: MeetingRef): Promise<MeetingLookup> {
+    if (ref.kind === 'conferenceId') {
+      return { conference: await this.conference(ref.id), sharedCount: 1, choice: 'byId' }
+    }
+    const list = await this.cached(
+      `${MEETING_CACHE_PREFIX}room:${ref.code}`,
+      (l: ConferenceSummary[]) =>
+        l.length === 0
+          ? this.ttls.notFoundMs
+          : Math.min(this.ttls.roomListMs, ...l.map((c) => this.ttlFor(c))),
+      async () => (await this.conferences.listByRoomCode(ref.code)).conferences,
+    )
+    const picked = chooseConference(list)
+    if (!picked) throw new MeetingNotFoundError(ref)
+    const conference = await this.conference(picked.chosen.conferenceId)
+    return { conference, sharedCount: list.length, choice: picked.choice }
+  }
+
+  /** Drops cached answers: all of them, or those of one room code. Resolves how many went. */
+  async clear(roomCode?: string): Promise<number> {
+    return this.cache.deletePrefix(`${MEETING_CACHE_PREFIX}${roomCode ? `room:${roomCode}` : ''}`)
+  }
+
+  private conference(id: string): Promise<ConferenceInfo> {
+    return this.cached(
+      `${MEETING_CACHE_PREFIX}conf:${id}`,
+      (c: ConferenceInfo) => this.ttlFor(c),
+      () => this.conferences.getConference(id),
+    )
+  }
+
+  private ttlFor(c: ConferenceSummary): number {
+    if (c.status === 1) return this.ttls.endedMs
+    return c.status === 2 ? this.ttls.liveMs : this.ttls.upcomingMs
+  }
+
+  private async cached<T>(key: string, ttl: (value: T) => number, load: () => Promise<T>): Promise<T> {
+    const hit = await this.cache.get(key)
+    if (hit !== undefined) {
+      this.hits++
+      return JSON.parse(hit) as T
+    }
+    return this.flight.run(key, async () => {
+      // Re-check inside the flight: a flight that just finished may have filled the cache.
+      const again = await this.cache.get(key)
+      if (again !== undefined) {
+        this.hits++
+        return JSON.parse(again) as T
+      }
+      this.misses++
+      const value = await load()
+      await this.cache.set(key, JSON.stringify(value), ttl(value))
+      return value
+    })
+  }
+}
