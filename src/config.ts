@@ -28,7 +28,21 @@ export interface Config {
   readonly logLevel: LogLevel
   readonly locale: Locale
   readonly timeZone: string
-  readonly emulator: { readonly meetingsFile: string | undefined }
+  /** Staff ids that are admins besides DingTalk's own org admins. */
+  readonly admins: readonly string[]
+  /** Where the embedded SQLite store lives. */
+  readonly dataDir: string
+  /** Commands one user may send per minute. */
+  readonly userRateLimit: number
+  /** Our own budget of calls per second per DingTalk API (DingTalk allows about 20). */
+  readonly apiQps: number
+  /** Bearer token for GET /metrics; empty: open. */
+  readonly metricsToken: string
+  readonly emulator: {
+    /** Where the built-in emulator listens in emulator mode (always loopback). */
+    readonly port: number
+    readonly meetingsFile: string | undefined
+  }
 }
 
 export class ConfigError extends Error {
@@ -140,12 +154,24 @@ export function loadConfig(env: Env): Config {
       timeoutMs: r.int('DINGTALK_TIMEOUT_MS', 3000, 100, 60_000),
     },
     transports: r.list('DINGTALK_TRANSPORTS', TRANSPORTS, TRANSPORTS),
-    host: r.str('HOST', '0.0.0.0') as string,
+    // Emulator mode is a local playground: it only listens on loopback unless told otherwise.
+    host: r.str('HOST', mode === 'emulator' ? '127.0.0.1' : '0.0.0.0') as string,
     port: r.int('PORT', 3000, 0, 65_535),
     logLevel: r.oneOf('LOG_LEVEL', LOG_LEVELS, 'info'),
     locale: r.oneOf('BOT_LOCALE', LOCALES, 'zh-CN'),
     timeZone,
-    emulator: { meetingsFile: r.str('EMULATOR_MEETINGS_FILE') },
+    admins: (r.str('BOT_ADMINS') ?? '')
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean),
+    dataDir: r.str('DATA_DIR', './data') as string,
+    userRateLimit: r.int('BOT_USER_RATE_LIMIT', 10, 1, 10_000),
+    apiQps: r.int('DINGTALK_API_QPS', 18, 1, 1000),
+    metricsToken: r.str('METRICS_TOKEN', '') as string,
+    emulator: {
+      port: r.int('EMULATOR_PORT', 3001, 0, 65_535),
+      meetingsFile: r.str('EMULATOR_MEETINGS_FILE'),
+    },
   }
   if (r.problems.length > 0) throw new ConfigError(r.problems)
   return deepFreeze(config)
@@ -154,4 +180,33 @@ export function loadConfig(env: Env): Config {
 function deepFreeze<T>(value: T): T {
   for (const v of Object.values(value as object)) if (v && typeof v === 'object') deepFreeze(v)
   return Object.freeze(value)
+}
+
+/** Shows that a secret is set without showing any of it. */
+export function mask(secret: string): string {
+  return secret ? `•••••• (set, ${secret.length} characters)` : '(not set)'
+}
+
+/** The effective configuration by variable name, for `/config`: every secret masked. */
+export function describeConfig(c: Config): Record<string, string> {
+  return {
+    mode: c.mode,
+    DINGTALK_CLIENT_ID: c.dingtalk.clientId,
+    DINGTALK_CLIENT_SECRET: mask(c.dingtalk.clientSecret),
+    DINGTALK_ROBOT_CODE: c.dingtalk.robotCode,
+    DINGTALK_API_BASE: c.dingtalk.apiBase,
+    DINGTALK_OAPI_BASE: c.dingtalk.oapiBase,
+    DINGTALK_TIMEOUT_MS: String(c.dingtalk.timeoutMs),
+    DINGTALK_API_QPS: String(c.apiQps),
+    DINGTALK_TRANSPORTS: c.transports.join(','),
+    HOST: c.host,
+    PORT: String(c.port),
+    LOG_LEVEL: c.logLevel,
+    BOT_LOCALE: c.locale,
+    BOT_TIMEZONE: c.timeZone,
+    BOT_ADMINS: c.admins.join(',') || '(none)',
+    BOT_USER_RATE_LIMIT: `${c.userRateLimit}/min`,
+    DATA_DIR: c.dataDir,
+    METRICS_TOKEN: mask(c.metricsToken),
+  }
 }

@@ -61,6 +61,21 @@ const en = {
     internal: 'Something went wrong on my side.',
   } as Record<string, string>,
   reference: (ref: string) => `(ref ${ref})`,
+  rateLimited: 'You are sending me commands faster than I answer them; please wait a minute.',
+  // Admin commands
+  langSet: 'Replies in this chat are now in English.',
+  langNow: (l: string) => `Replies in this chat are in ${l}. Change with "/lang zh" or "/lang en".`,
+  langInvalid: (v: string) => `"${v}" is not a language I speak. Valid values: zh (中文), en (English).`,
+  tzSet: (z: string, example: string) => `Times in this chat are now in ${z} (now: ${example}).`,
+  tzNow: (z: string) =>
+    `Times in this chat are in ${z}. Change with "/tz <IANA zone>", e.g. "/tz Asia/Shanghai".`,
+  tzInvalid: (v: string, close: string) =>
+    `"${v}" is not an IANA time zone.${close ? ` Did you mean: ${close}?` : ''} Valid zones are names like Asia/Shanghai, Asia/Tokyo, Europe/Berlin, America/New_York, UTC (full list: https://en.wikipedia.org/wiki/List_of_tz_database_time_zones).`,
+  configTitle: 'Effective configuration',
+  configNote: 'Secrets are masked.',
+  cacheCleared: (n: number, code: string) =>
+    `Dropped ${n} cached ${n === 1 ? 'entry' : 'entries'}${code ? ` for room ${code}` : ''}.`,
+  cacheUsage: 'Usage: /cache clear [room code]',
 }
 
 export type Strings = typeof en
@@ -112,6 +127,18 @@ const zh: Strings = {
     internal: '我这边出了点问题。',
   },
   reference: (ref) => `（参考编号 ${ref}）`,
+  rateLimited: '你发命令的速度超过了我的处理速度，请稍等一分钟。',
+  langSet: '本会话的回复语言已改为中文。',
+  langNow: (l) => `本会话的回复语言是${l}。可用“/lang zh”或“/lang en”修改。`,
+  langInvalid: (v) => `不支持“${v}”。可选值：zh（中文）、en（English）。`,
+  tzSet: (z, example) => `本会话的时区已改为 ${z}（现在是 ${example}）。`,
+  tzNow: (z) => `本会话的时区是 ${z}。可用“/tz <IANA 时区>”修改，例如“/tz Asia/Shanghai”。`,
+  tzInvalid: (v, close) =>
+    `“${v}”不是 IANA 时区名。${close ? `你是想用：${close}？` : ''}有效的时区如 Asia/Shanghai、Asia/Tokyo、Europe/Berlin、America/New_York、UTC（完整列表：https://en.wikipedia.org/wiki/List_of_tz_database_time_zones）。`,
+  configTitle: '当前生效的配置',
+  configNote: '密钥已隐藏。',
+  cacheCleared: (n, code) => `已清除${code ? `会议号 ${code} 的` : ''} ${n} 条缓存。`,
+  cacheUsage: '用法：/cache clear [会议号]',
 }
 
 const TABLES: Record<Locale, Strings> = { en, 'zh-CN': zh }

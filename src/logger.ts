@@ -1,4 +1,5 @@
 import { type DestinationStream, type Logger, pino } from 'pino'
+import pretty from 'pino-pretty'
 
 /**
  * Paths that may hold a secret anywhere we log an object. The code never logs these on purpose;
@@ -31,7 +32,18 @@ export const REDACT_PATHS = [
 
 export type { Logger }
 
-export function createLogger(level: string, destination?: DestinationStream): Logger {
+/**
+ * The root logger. JSON lines for machines; with `pretty` (main sets it on a TTY) a readable
+ * stream for people. Redaction happens before either sees a line.
+ */
+export function createLogger(
+  level: string,
+  destination?: DestinationStream,
+  opts: { pretty?: boolean } = {},
+): Logger {
+  const out = opts.pretty
+    ? pretty({ colorize: true, translateTime: 'HH:MM:ss.l', ignore: 'pid,hostname,service', sync: true })
+    : destination
   return pino(
     {
       level,
@@ -39,6 +51,6 @@ export function createLogger(level: string, destination?: DestinationStream): Lo
       redact: { paths: REDACT_PATHS, censor: '[redacted]' },
       serializers: { err: pino.stdSerializers.err },
     },
-    destination,
+    out,
   )
 }

@@ -1,25 +1,33 @@
-import { createApp } from './app.js'
 import { type Config, ConfigError, loadConfig } from './config.js'
+import { MeetingsFileError } from './emulator/meetings.js'
 import { createLogger, type Logger } from './logger.js'
+import { emulatorBanner, start } from './start.js'
 
 /**
- * The composition root: the only place that reads `process.env`, listens, and owns shutdown.
+ * The entry point and composition root: the only place that reads `process.env`, and the owner
+ * of shutdown (SIGTERM/SIGINT: stop intake, drain replies within a bound, exit 0).
  */
-export async function main(env: NodeJS.ProcessEnv = process.env): Promise<void> {
+async function main(env: NodeJS.ProcessEnv): Promise<number | undefined> {
   let config: Config
   try {
     config = loadConfig(env)
   } catch (err) {
     if (!(err instanceof ConfigError)) throw err
-    process.stderr.write(`meeting-bot: ${err.message}\nSee .env.example for every variable.\n`)
-    process.exitCode = 1
-    return
+    process.stderr.write(`meeting-bot: ${err.message}\nEvery variable is described in .env.example.\n`)
+    return 1
   }
-  const log = createLogger(config.logLevel)
-  const app = createApp({ config, log })
-  await app.server.listen({ host: config.host, port: config.port })
-  log.info({ transports: config.transports, mode: config.mode }, 'meeting-bot started')
-  installShutdown(log, () => app.stop())
+  const log = createLogger(config.logLevel, undefined, { pretty: process.stdout.isTTY === true })
+  let running: Awaited<ReturnType<typeof start>>
+  try {
+    running = await start(config, log)
+  } catch (err) {
+    if (!(err instanceof MeetingsFileError)) throw err
+    process.stderr.write(`meeting-bot: ${err.message}\n`)
+    return 1
+  }
+  if (running.emulator) process.stdout.write(emulatorBanner(running))
+  installShutdown(log, () => running.stop())
+  return undefined
 }
 
 function installShutdown(log: Logger, stop: () => Promise<void>): void {
@@ -43,7 +51,12 @@ function installShutdown(log: Logger, stop: () => Promise<void>): void {
   process.on('SIGINT', onSignal)
 }
 
-main().catch((err: unknown) => {
-  process.stderr.write(`meeting-bot failed to start: ${(err as Error).stack ?? String(err)}\n`)
-  process.exit(1)
-})
+main(process.env).then(
+  (code) => {
+    if (code !== undefined) process.exit(code)
+  },
+  (err: unknown) => {
+    process.stderr.write(`meeting-bot failed to start: ${(err as Error).stack ?? String(err)}\n`)
+    process.exit(1)
+  },
+)

@@ -14,6 +14,7 @@ import type { CommandContext, CommandRegistry } from './commands.js'
 import type { Deduper } from './dedupe.js'
 import { describeFailure } from './failure.js'
 import type { InboundMessage, Reply } from './message.js'
+import type { UserRateLimiter } from './rate-limit.js'
 import { newRefId } from './refid.js'
 import { normalizeText } from './text.js'
 
@@ -33,15 +34,32 @@ export interface BotOptions<S> {
   readonly clock?: () => number
   readonly prefs?: (conversationId: string) => Promise<ConversationPrefs>
   readonly isAdmin?: (msg: InboundMessage) => boolean
+  readonly rateLimiter?: UserRateLimiter
+  readonly observer?: BotObserver
 }
 
 export type Outcome = 'answered' | 'duplicate' | 'failed' | 'ignored' | 'rejected'
+
+export interface HandledReport {
+  readonly command: string
+  readonly result: Answer['outcome']
+  readonly outcome: Outcome
+  readonly path: DeliveryPath | undefined
+  readonly durationMs: number
+}
+
+/** Metrics and `/status` counters watch the bot through this; it never affects handling. */
+export interface BotObserver {
+  handled(msg: InboundMessage, report: HandledReport): void
+  duplicate(msg: InboundMessage): void
+  rateLimited(msg: InboundMessage, action: 'refused' | 'ignored'): void
+}
 
 export interface Answer {
   readonly reply: Reply | undefined
   /** The command that ran, `unknown`, `help`..., for logs and metrics. */
   readonly command: string
-  readonly outcome: 'ok' | 'usage' | 'error' | 'unsupported' | 'platform-error'
+  readonly outcome: 'ok' | 'usage' | 'error' | 'unsupported' | 'platform-error' | 'rate-limited'
   readonly ref?: string
 }
 
@@ -99,11 +117,12 @@ export class Bot<S> {
     }
     if (!claimed) {
       log.info('duplicate delivery ignored')
+      this.opts.observer?.duplicate(msg)
       return 'duplicate'
     }
-    let outcome: Outcome = 'answered'
+    const answer = await this.limitedAnswer(msg, log)
+    let outcome: Outcome = answer.reply ? 'answered' : 'ignored'
     let path: DeliveryPath | undefined
-    const answer = await this.answer(msg, log)
     if (answer.reply) {
       try {
         path = await this.opts.delivery.deliver({
@@ -118,24 +137,36 @@ export class Bot<S> {
         const reason = err instanceof DeliveryFailedError ? err.reason : 'failed'
         log.error({ err, reason, command: answer.command, ref: answer.ref }, 'reply not delivered')
       }
-    } else {
-      outcome = 'ignored'
     }
     await this.opts.dedupe
       .done(msg.id)
       .catch((err: unknown) => log.warn({ err }, 'could not mark message done'))
-    log.info(
-      {
-        command: answer.command,
-        result: answer.outcome,
-        outcome,
-        path,
-        ref: answer.ref,
-        durationMs: this.clock() - started,
-      },
-      'message handled',
-    )
+    const report = {
+      command: answer.command,
+      result: answer.outcome,
+      outcome,
+      path,
+      durationMs: this.clock() - started,
+    }
+    log.info({ ...report, ref: answer.ref }, 'message handled')
+    this.opts.observer?.handled(msg, report)
     return outcome
+  }
+
+  /** The answer, unless the sender is over the rate limit: told once per window, then ignored. */
+  private async limitedAnswer(msg: InboundMessage, log: Logger): Promise<Answer> {
+    const limiter = this.opts.rateLimiter
+    const verdict = limiter
+      ? await limiter.check(msg.sender.staffId || msg.sender.id).catch(() => 'allow' as const)
+      : 'allow'
+    if (verdict === 'allow') return this.answer(msg, log)
+    this.opts.observer?.rateLimited(msg, verdict === 'refuse' ? 'refused' : 'ignored')
+    log.info({ sender: msg.sender.staffId, action: verdict }, 'sender over the rate limit')
+    const mention =
+      msg.conversation.type === 'group' ? { staffId: msg.sender.staffId, nick: msg.sender.nick } : undefined
+    const reply =
+      verdict === 'refuse' ? textReply(strings(await this.localeFor(msg)).rateLimited, mention) : undefined
+    return { reply, command: 'none', outcome: 'rate-limited' }
   }
 
   private async localeFor(msg: InboundMessage): Promise<Locale> {
@@ -203,14 +234,26 @@ export class Bot<S> {
     }
     const locale = match.locale ?? fallbackLocale
     const { command } = match
-    if (command.adminOnly && !base.isAdmin) {
-      return { reply: textReply(t(locale).adminOnly, mention), command: command.name, outcome: 'usage' }
-    }
-    return this.run(
-      command.name,
-      { ...base, msg, args: match.args, locale, log: log.child({ command: command.name }) },
-      command.run,
+    const ctx = { ...base, msg, args: match.args, locale, log: log.child({ command: command.name }) }
+    if (!command.adminOnly) return this.run(command.name, ctx, command.run)
+    const answer = base.isAdmin
+      ? await this.run(command.name, ctx, command.run)
+      : ({ reply: textReply(t(locale).adminOnly, mention), command: command.name, outcome: 'usage' } as const)
+    // The audit trail: who ran which admin command where, and how it went.
+    log.info(
+      {
+        audit: true,
+        who: msg.sender.staffId || msg.sender.id,
+        nick: msg.sender.nick,
+        where: msg.conversation.id,
+        command: command.name,
+        args: match.args,
+        result: base.isAdmin ? answer.outcome : 'denied',
+        ...(answer.ref ? { ref: answer.ref } : {}),
+      },
+      'admin command',
     )
+    return answer
   }
 
   private async run(

@@ -21,6 +21,8 @@ export interface HttpClientOptions {
   readonly timeoutMs: number
   readonly fetch?: FetchFn
   readonly observe?: CallObserver
+  /** Waits for a slot in the per-API budget before each attempt. */
+  readonly budget?: { acquire(api: ApiName): Promise<void> }
 }
 
 /**
@@ -45,6 +47,7 @@ export class DingTalkHttp {
     const headers: Record<string, string> = { accept: 'application/json' }
     if (req.body !== undefined) headers['content-type'] = 'application/json'
     if (req.accessToken) headers['x-acs-dingtalk-access-token'] = req.accessToken
+    await this.opts.budget?.acquire(req.api)
     const started = performance.now()
     let outcome = 'network'
     try {

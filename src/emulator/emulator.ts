@@ -2,6 +2,8 @@ import { randomBytes } from 'node:crypto'
 import { setTimeout as sleep } from 'node:timers/promises'
 import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify'
 import type { ApiName } from '../dingtalk/errors.js'
+import { registerControlRoutes } from './control.js'
+import { StreamGateway, type StreamGatewayOptions } from './gateway.js'
 import type { EmulatorMeeting } from './meetings.js'
 
 /**
@@ -37,6 +39,10 @@ export interface EmulatorOptions {
   tokenTtlSeconds?: number
   host?: string
   port?: number
+  /** Knobs of the stream gateway (ticket lifetime, re-push delay, pings...). */
+  stream?: Omit<StreamGatewayOptions, 'clientId' | 'clientSecret'>
+  /** Serve `/_emulator/*` for the terminal chat (emulator mode); `info` says where the bot is. */
+  control?: { info(): Record<string, unknown> }
 }
 
 type WebhookName = 'webhook'
@@ -63,6 +69,8 @@ export class DingTalkEmulator {
   readonly replies: RecordedReply[] = []
   /** Errcodes the webhook answers next, one per post (then 0). */
   readonly webhookAnswers: number[] = []
+  /** The Stream-mode gateway: open endpoint and WebSocket server on the same port. */
+  readonly stream: StreamGateway
   private readonly faults = new Map<FaultTarget, Fault[]>()
   private readonly tokens = new Set<string>()
   private readonly expiredSessions = new Set<string>()
@@ -71,8 +79,23 @@ export class DingTalkEmulator {
 
   private constructor(readonly opts: EmulatorOptions) {
     this.meetings = opts.meetings
-    this.app = Fastify({ logger: false, keepAliveTimeout: 60_000 })
+    // Force-close on close(): a client may hold a socket it never sent a request on (an aborted
+    // gateway call), which Node counts as busy until headersTimeout, stalling close() for a minute.
+    this.app = Fastify({ logger: false, keepAliveTimeout: 60_000, forceCloseConnections: true })
     this.routes()
+    this.stream = new StreamGateway(this.app, (reply) => this.intercept('gateway.open', reply), {
+      ...opts.stream,
+      clientId: opts.clientId,
+      clientSecret: opts.clientSecret,
+    })
+    const control = opts.control
+    if (control) {
+      registerControlRoutes(this.app, {
+        info: () => control.info(),
+        replies: () => this.replies,
+        push: (p) => this.stream.push(p),
+      })
+    }
   }
 
   static async start(opts: EmulatorOptions): Promise<DingTalkEmulator> {
@@ -136,6 +159,7 @@ export class DingTalkEmulator {
   }
 
   async close(): Promise<void> {
+    this.stream.close()
     await this.app.close()
   }
 

@@ -78,7 +78,16 @@ export class MeetingService {
 
   /** Drops cached answers: all of them, or those of one room code. Resolves how many went. */
   async clear(roomCode?: string): Promise<number> {
-    return this.cache.deletePrefix(`${MEETING_CACHE_PREFIX}${roomCode ? `room:${roomCode}` : ''}`)
+    if (!roomCode) return this.cache.deletePrefix(MEETING_CACHE_PREFIX)
+    const key = `${MEETING_CACHE_PREFIX}room:${roomCode}`
+    const list = await this.cache.get(key)
+    const ids = list ? (JSON.parse(list) as ConferenceSummary[]).map((c) => c.conferenceId) : []
+    let n = 0
+    for (const k of [key, ...ids.map((id) => `${MEETING_CACHE_PREFIX}conf:${id}`)]) {
+      if ((await this.cache.get(k)) !== undefined) n++
+      await this.cache.delete(k)
+    }
+    return n
   }
 
   private conference(id: string): Promise<ConferenceInfo> {

@@ -5,10 +5,13 @@ import { type App, createApp, type Tuning } from '../../src/app.js'
 import { type Config, loadConfig } from '../../src/config.js'
 import type { RobotMessagePayload } from '../../src/dingtalk/robot-message.js'
 import { signCallback } from '../../src/dingtalk/signature.js'
-import { DingTalkEmulator } from '../../src/emulator/emulator.js'
+import { DingTalkEmulator, type EmulatorOptions } from '../../src/emulator/emulator.js'
+import type { StreamGateway } from '../../src/emulator/gateway.js'
 import type { EmulatorMeeting } from '../../src/emulator/meetings.js'
 import { createLogger, type Logger } from '../../src/logger.js'
+import type { CheckResult } from '../../src/readiness.js'
 import type { Store } from '../../src/store/store.js'
+import type { StreamTuning } from '../../src/transports/stream.js'
 
 export const CLIENT_ID = 'dingrobot2b7c9e4f'
 export const SECRET = 'GT-lsu-taDAxxxsTsxxxx-test-secret'
@@ -84,6 +87,8 @@ export function testConfig(emu: DingTalkEmulator, env: Record<string, string> = 
     DINGTALK_OAPI_BASE: emu.baseUrl,
     DINGTALK_TRANSPORTS: 'http',
     DINGTALK_TIMEOUT_MS: '1000',
+    // Tests talk a lot as one user; the rate-limit tests set their own limit.
+    BOT_USER_RATE_LIMIT: '10000',
     ...env,
   })
 }
@@ -151,4 +156,103 @@ export async function startStack(
         body: typeof payload === 'string' ? payload : JSON.stringify(payload),
       }),
   }
+}
+
+/** Polls `predicate` until it holds (or fails the wait after `timeoutMs`). */
+export async function waitFor(predicate: () => boolean, timeoutMs = 3000, what = 'condition'): Promise<void> {
+  const deadline = Date.now() + timeoutMs
+  while (!predicate()) {
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`)
+    await new Promise((r) => setTimeout(r, 10))
+  }
+}
+
+/** The error a promise rejects with; fails when it resolves. */
+export async function failure(p: Promise<unknown>): Promise<Error & Record<string, unknown>> {
+  try {
+    await p
+  } catch (err) {
+    return err as Error & Record<string, unknown>
+  }
+  throw new Error('expected the promise to reject')
+}
+
+/** Stream timings for tests: reconnects in tens of ms, a watchdog well above the test's pauses. */
+export const FAST_STREAM: StreamTuning = {
+  backoff: { initialMs: 20, maxMs: 200 },
+  watchdogMs: 3000,
+  stableAfterMs: 150,
+}
+
+export interface StreamStack extends Stack {
+  /** The emulator's stream gateway. */
+  gw: StreamGateway
+  readyz(): Promise<{ status: number; body: { ready: boolean; checks: Record<string, CheckResult> } }>
+  /** Resolves once the bot holds exactly one open stream socket and says it is connected. */
+  connected(timeoutMs?: number): Promise<void>
+}
+
+/**
+ * Like `startStack`, with the bot on the stream transport (`DINGTALK_TRANSPORTS=stream` unless
+ * `env` says otherwise). `before` runs before the bot starts, to set up faults; the stream starts
+ * when the server listens. Waits for the connection unless `waitConnected` is false.
+ */
+export async function startStreamStack(
+  t: { teardown(fn: () => unknown): void },
+  opts: {
+    env?: Record<string, string>
+    tuning?: Partial<Tuning>
+    stream?: Partial<StreamTuning>
+    gateway?: EmulatorOptions['stream']
+    before?: (emu: DingTalkEmulator) => void
+    waitConnected?: boolean
+  } = {},
+): Promise<StreamStack> {
+  const emu = await DingTalkEmulator.start({
+    clientId: CLIENT_ID,
+    clientSecret: SECRET,
+    meetings: fixtureMeetings(),
+    ...(opts.gateway ? { stream: opts.gateway } : {}),
+  })
+  opts.before?.(emu)
+  const { log, capture } = captureLogger()
+  const app = createApp({
+    config: testConfig(emu, { DINGTALK_TRANSPORTS: 'stream', ...opts.env }),
+    log,
+    tuning: { ...FAST, stream: { ...FAST_STREAM, ...opts.stream }, ...opts.tuning },
+  })
+  const url = await app.server.listen({ host: '127.0.0.1', port: 0 })
+  t.teardown(async () => {
+    await app.stop()
+    await emu.close()
+  })
+  const gw = emu.stream
+  const stack: StreamStack = {
+    emu,
+    app,
+    capture,
+    url,
+    gw,
+    post: (payload, headers = signedHeaders()) =>
+      fetch(`${url}/dingtalk/callback`, {
+        method: 'POST',
+        headers,
+        body: typeof payload === 'string' ? payload : JSON.stringify(payload),
+      }),
+    async readyz() {
+      const res = await fetch(`${url}/readyz`)
+      return {
+        status: res.status,
+        body: (await res.json()) as { ready: boolean; checks: Record<string, CheckResult> },
+      }
+    },
+    connected: (timeoutMs = 5000) =>
+      waitFor(
+        () => gw.openSockets === 1 && app.stream?.status().state === 'connected',
+        timeoutMs,
+        'stream connected',
+      ),
+  }
+  if (opts.waitConnected !== false) await stack.connected()
+  return stack
 }

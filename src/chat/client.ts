@@ -1,0 +1,147 @@
+import { randomBytes } from 'node:crypto'
+import { signCallback } from '../dingtalk/signature.js'
+import { type EmulatedUser, robotTextMessage } from '../emulator/messages.js'
+
+/** What the running emulator tells the chat (GET /_emulator/info). */
+export interface EmulatorInfo {
+  readonly clientId: string
+  readonly clientSecret: string
+  readonly robotCode: string
+  readonly botUrl: string
+  readonly transports: readonly string[]
+  readonly meetings: ReadonlyArray<{ roomCode: string; title: string; status: number }>
+}
+
+export interface ChatTarget {
+  readonly user: EmulatedUser
+  readonly conversation: 'group' | 'single'
+  readonly transport: 'http' | 'stream'
+}
+
+export interface ChatReply {
+  readonly reply: unknown
+  /** How it came back: in the HTTP response, via the session webhook, or the robot OpenAPI. */
+  readonly via: 'inline' | 'webhook' | 'openapi'
+  readonly ms: number
+}
+
+export class ChatError extends Error {
+  override name = 'ChatError'
+}
+
+/**
+ * Talks to the bot exactly as DingTalk does: a signed HTTP callback, or a stream frame pushed
+ * through the emulator's gateway; then waits for the reply wherever DingTalk would see it.
+ */
+export class ChatClient {
+  private info: EmulatorInfo | undefined
+
+  constructor(
+    readonly emulatorUrl: string,
+    private readonly timeoutMs = 15_000,
+  ) {}
+
+  async connect(): Promise<EmulatorInfo> {
+    let res: Response
+    try {
+      res = await fetch(`${this.emulatorUrl}/_emulator/info`, { signal: AbortSignal.timeout(3000) })
+    } catch {
+      throw new ChatError(
+        `cannot reach the bot's DingTalk emulator at ${this.emulatorUrl}. Is the bot running? Start it with "npm start" ` +
+          '(without DingTalk credentials it runs in emulator mode).',
+      )
+    }
+    if (!res.ok) throw new ChatError(`${this.emulatorUrl} is not a meeting-bot emulator (HTTP ${res.status})`)
+    this.info = (await res.json()) as EmulatorInfo
+    return this.info
+  }
+
+  async send(text: string, target: ChatTarget): Promise<ChatReply> {
+    const info = this.info ?? (await this.connect())
+    if (!info.transports.includes(target.transport)) {
+      throw new ChatError(
+        `the bot does not run the ${target.transport} transport (it runs: ${info.transports.join(', ')})`,
+      )
+    }
+    const session = randomBytes(12).toString('hex')
+    const payload = robotTextMessage({
+      text,
+      user: target.user,
+      conversation: target.conversation,
+      sessionWebhook: `${this.emulatorUrl}/robot/sendBySession?session=${session}`,
+      robotCode: info.robotCode,
+    })
+    const started = Date.now()
+    if (target.transport === 'http') {
+      const inline = await this.viaHttp(info, payload)
+      if (inline !== undefined) return { reply: inline, via: 'inline', ms: Date.now() - started }
+    } else {
+      await this.viaStream(payload)
+    }
+    const recorded = await this.waitForReply(session, payload.conversationId, target.user.staffId, started)
+    return { reply: recorded.body, via: recorded.via, ms: Date.now() - started }
+  }
+
+  private async viaHttp(info: EmulatorInfo, payload: object): Promise<unknown> {
+    const timestamp = String(Date.now())
+    let res: Response
+    try {
+      res = await fetch(`${info.botUrl}/dingtalk/callback`, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          timestamp,
+          sign: signCallback(timestamp, info.clientSecret),
+        },
+        body: JSON.stringify(payload),
+        signal: AbortSignal.timeout(this.timeoutMs),
+      })
+    } catch {
+      throw new ChatError(`the bot does not answer at ${info.botUrl}. Is it still running?`)
+    }
+    const body = (await res.json().catch(() => undefined)) as { msgtype?: string } | undefined
+    if (!res.ok)
+      throw new ChatError(`the bot refused the callback: HTTP ${res.status} ${JSON.stringify(body)}`)
+    return body?.msgtype === 'empty' ? undefined : body
+  }
+
+  private async viaStream(payload: object): Promise<void> {
+    const res = await fetch(`${this.emulatorUrl}/_emulator/stream/push`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ payload }),
+    })
+    if (!res.ok) {
+      const body = (await res.json().catch(() => ({}))) as { message?: string }
+      throw new ChatError(
+        `the emulator could not push the stream frame: ${body.message ?? `HTTP ${res.status}`}`,
+      )
+    }
+  }
+
+  private async waitForReply(
+    session: string,
+    conversationId: string,
+    userId: string,
+    since: number,
+  ): Promise<{ body: unknown; via: 'webhook' | 'openapi' }> {
+    const q = new URLSearchParams({
+      session,
+      conversationId,
+      userId,
+      since: String(since),
+      waitMs: String(this.timeoutMs),
+    })
+    const res = await fetch(`${this.emulatorUrl}/_emulator/replies?${q}`, {
+      signal: AbortSignal.timeout(this.timeoutMs + 2000),
+    }).catch(() => {
+      throw new ChatError('lost the emulator while waiting for the reply')
+    })
+    const { replies } = (await res.json()) as {
+      replies: Array<{ body: unknown; via: 'webhook' | 'openapi' }>
+    }
+    const first = replies[0]
+    if (!first) throw new ChatError(`no reply within ${Math.round(this.timeoutMs / 1000)} s`)
+    return first
+  }
+}

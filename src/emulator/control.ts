@@ -1,0 +1,63 @@
+import { setTimeout as sleep } from 'node:timers/promises'
+import type { FastifyInstance } from 'fastify'
+import type { RecordedReply } from './emulator.js'
+
+/** What the control API needs from the emulator it belongs to. */
+export interface ControlContext {
+  /** Credentials of the emulated app and where the bot listens: for `npm run chat`. */
+  info(): Record<string, unknown>
+  replies(): readonly RecordedReply[]
+  /** Pushes a robot message through the stream gateway; throws when no bot is connected. */
+  push(payload: unknown): string
+}
+
+const MAX_WAIT_MS = 30_000
+
+/**
+ * `/_emulator/*`: the emulator's own API for the terminal chat (emulator mode only; it hands out
+ * the emulated app's secret, so it only ever listens on loopback). Not a DingTalk API.
+ */
+export function registerControlRoutes(app: FastifyInstance, ctx: ControlContext): void {
+  app.get('/_emulator/info', async () => ctx.info())
+
+  app.post<{ Body: { payload?: unknown } }>('/_emulator/stream/push', async (req, reply) => {
+    if (!req.body || typeof req.body.payload !== 'object') {
+      return reply
+        .code(400)
+        .send({ error: 'bad_request', message: 'body must be {"payload": <robot message>}' })
+    }
+    try {
+      return { messageId: ctx.push(req.body.payload) }
+    } catch (err) {
+      return reply.code(409).send({ error: 'no_stream', message: (err as Error).message })
+    }
+  })
+
+  // Long poll: the replies recorded for one session webhook, or sent through the robot OpenAPI to
+  // one group (conversationId) or person (userId) since a time, as soon as there is at least one.
+  app.get<{
+    Querystring: {
+      session?: string
+      conversationId?: string
+      userId?: string
+      since?: string
+      waitMs?: string
+    }
+  }>('/_emulator/replies', async (req) => {
+    const { session, conversationId, userId } = req.query
+    const since = Number(req.query.since) || 0
+    const deadline = Date.now() + Math.min(Number(req.query.waitMs) || 0, MAX_WAIT_MS)
+    const viaApi = (r: RecordedReply) =>
+      r.via === 'openapi' &&
+      r.at >= since &&
+      ((!!conversationId && r.conversationId === conversationId) ||
+        (!!userId && !!r.userIds?.includes(userId)))
+    const matching = () => ctx.replies().filter((r) => (!!session && r.session === session) || viaApi(r))
+    let found = matching()
+    while (found.length === 0 && Date.now() < deadline) {
+      await sleep(25)
+      found = matching()
+    }
+    return { replies: found }
+  })
+}

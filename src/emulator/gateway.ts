@@ -1,0 +1,505 @@
+import { randomBytes, randomUUID } from 'node:crypto'
+import type { IncomingMessage } from 'node:http'
+import type { Duplex } from 'node:stream'
+import type { FastifyInstance, FastifyReply } from 'fastify'
+import { type RawData, type WebSocket, WebSocketServer } from 'ws'
+
+export const GATEWAY_OPEN_PATH = '/v1.0/gateway/connections/open'
+export const GATEWAY_CONNECT_PATH = '/connect'
+export const TOPIC_ROBOT = '/v1.0/im/bot/messages/get'
+
+export interface StreamGatewayOptions {
+  readonly clientId: string
+  readonly clientSecret: string
+  /** DingTalk's tickets are single-use and valid about 90 s. */
+  readonly ticketTtlMs?: number
+  /** After a SYSTEM `disconnect` frame DingTalk closes the socket about 10 s later. */
+  readonly disconnectCloseMs?: number
+  /** Re-push a CALLBACK frame not acked within this time; 0 never does. The SDK says about 60 s. */
+  readonly redeliverAfterMs?: number
+  /** How many times one frame is re-pushed at most. */
+  readonly maxRedeliveries?: number
+  /** Send a SYSTEM ping to every live socket this often; 0 never does. */
+  readonly pingIntervalMs?: number
+}
+
+/** An ack the bot sent for a pushed frame. */
+export interface AckRecord {
+  readonly messageId: string
+  readonly code: unknown
+  readonly connectionId: string
+  readonly at: number
+  /** From the latest push of that frame to this ack; undefined when the frame is unknown. */
+  readonly latencyMs: number | undefined
+  readonly frame: Record<string, unknown>
+}
+
+/** The bot's answer to a SYSTEM ping. */
+export interface PongRecord {
+  readonly messageId: string
+  readonly connectionId: string
+  readonly at: number
+  readonly sameData: boolean
+  readonly frame: Record<string, unknown>
+}
+
+export interface ConnectionRecord {
+  readonly id: string
+  readonly openedAt: number
+  closedAt: number | undefined
+  closeCode: number | undefined
+  /** Sends nothing any more, not even pongs: a half-open socket as far as the bot can tell. */
+  silent: boolean
+}
+
+interface Live {
+  readonly record: ConnectionRecord
+  readonly ws: WebSocket
+  closeTimer?: NodeJS.Timeout
+}
+
+interface Pending {
+  readonly topic: string
+  readonly data: string
+  pushedAt: number
+  deliveries: number
+  timer?: NodeJS.Timeout
+}
+
+type Intercept = (reply: FastifyReply) => Promise<boolean>
+
+/** Resolves `wait(key)` once `settle(key, value)` happens (or has happened). */
+class Waiters<T> {
+  private readonly waiting = new Map<string, Array<(v: T) => void>>()
+  constructor(private readonly done: Map<string, T>) {}
+
+  settle(key: string, value: T): void {
+    const list = this.waiting.get(key)
+    if (!list) return
+    this.waiting.delete(key)
+    for (const resolve of list) resolve(value)
+  }
+
+  wait(key: string, timeoutMs: number, what: string): Promise<T> {
+    const ready = this.done.get(key)
+    if (ready !== undefined) return Promise.resolve(ready)
+    return new Promise<T>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        const list = this.waiting.get(key) ?? []
+        this.waiting.set(
+          key,
+          list.filter((r) => r !== done),
+        )
+        reject(new Error(`no ${what} for ${key} after ${timeoutMs} ms`))
+      }, timeoutMs)
+      const done = (v: T) => {
+        clearTimeout(timer)
+        resolve(v)
+      }
+      this.waiting.set(key, [...(this.waiting.get(key) ?? []), done])
+    })
+  }
+}
+
+let frameSeq = 0
+function newMessageId(): string {
+  frameSeq = (frameSeq + 1) % 0xfffff
+  return `${randomBytes(4).toString('hex')}_${frameSeq.toString(16)}_${Date.now().toString(16)}`
+}
+
+/**
+ * The emulator's Stream-mode gateway (platform notes §3): `POST /v1.0/gateway/connections/open`
+ * hands out single-use tickets, `GET /connect?ticket=` upgrades to a WebSocket speaking DingTalk's
+ * frame protocol. Knobs for tests: push robot frames, ping, announce a disconnect, drop sockets,
+ * refuse handshakes, go silent, re-push unacked frames, send junk. It records acks and pongs.
+ */
+export class StreamGateway {
+  readonly acks: AckRecord[] = []
+  readonly pongs: PongRecord[] = []
+  /** Every connection ever accepted, in order, with its open and close times. */
+  readonly connections: ConnectionRecord[] = []
+  /** Epoch ms of every open call, faulted or not. */
+  readonly openTimes: number[] = []
+  /** Tickets handed out, so tests can check no log ever holds one. */
+  readonly issuedTickets: string[] = []
+  /** The subscriptions of the latest successful open call. */
+  lastSubscriptions: unknown[] = []
+  openCalls = 0
+  /** Upgrade requests, whatever their outcome. */
+  handshakeAttempts = 0
+  handshakes = 0
+  rejectedHandshakes = 0
+  maxOpenSockets = 0
+  pushed = 0
+  redelivered = 0
+  duplicateAcks = 0
+  /** Frames from the bot that are neither an ack nor a pong. */
+  strayFrames = 0
+
+  private readonly opts: Required<StreamGatewayOptions>
+  private readonly wss = new WebSocketServer({ noServer: true, autoPong: false, maxPayload: 1 << 20 })
+  private readonly live = new Map<string, Live>()
+  private readonly tickets = new Map<string, number>()
+  private readonly pending = new Map<string, Pending>()
+  private readonly pings = new Map<string, string>()
+  private readonly acksById = new Map<string, AckRecord>()
+  private readonly pongsById = new Map<string, PongRecord>()
+  private readonly ackWaiters = new Waiters<AckRecord>(this.acksById)
+  private readonly pongWaiters = new Waiters<PongRecord>(this.pongsById)
+  private refuse = { count: 0, status: 503 }
+  private connSeq = 0
+  private pinger: NodeJS.Timeout | undefined
+  private closed = false
+
+  constructor(
+    private readonly app: FastifyInstance,
+    intercept: Intercept,
+    opts: StreamGatewayOptions,
+  ) {
+    this.opts = {
+      ticketTtlMs: 90_000,
+      disconnectCloseMs: 10_000,
+      redeliverAfterMs: 60_000,
+      maxRedeliveries: 3,
+      pingIntervalMs: 0,
+      ...opts,
+    }
+    this.route(intercept)
+    app.server.on('upgrade', this.onUpgrade)
+    if (this.opts.pingIntervalMs > 0) {
+      this.pinger = setInterval(() => this.pingAll(), this.opts.pingIntervalMs)
+    }
+  }
+
+  get openSockets(): number {
+    return this.live.size
+  }
+
+  /** Ids of the connections currently open. */
+  liveConnections(): string[] {
+    return [...this.live.keys()]
+  }
+
+  /** Answers the next `n` handshakes with `status` even when the ticket is valid. */
+  refuseHandshakes(n: number, status = 503): void {
+    this.refuse = { count: n, status }
+  }
+
+  /**
+   * Pushes a robot CALLBACK frame to one live connection (random unless chosen). `data` is the
+   * JSON of `payload`; a string payload goes out verbatim (for junk). Returns the frame's messageId.
+   */
+  push(payload: unknown, opts: { messageId?: string; connection?: string; topic?: string } = {}): string {
+    const messageId = opts.messageId ?? newMessageId()
+    const live = this.pick(opts.connection)
+    const p: Pending = {
+      topic: opts.topic ?? TOPIC_ROBOT,
+      data: typeof payload === 'string' ? payload : JSON.stringify(payload),
+      pushedAt: performance.now(),
+      deliveries: 0,
+    }
+    clearTimeout(this.pending.get(messageId)?.timer)
+    this.pending.set(messageId, p)
+    this.pushed++
+    this.deliver(messageId, p, live)
+    return messageId
+  }
+
+  /** Sends a SYSTEM ping; the bot must answer with the same headers and data. */
+  ping(opts: { connection?: string; data?: string } = {}): string {
+    const live = this.pick(opts.connection)
+    const messageId = newMessageId()
+    const data = opts.data ?? JSON.stringify({ opaque: randomBytes(4).toString('hex') })
+    this.pings.set(messageId, data)
+    this.send(live, this.systemFrame(live, 'ping', messageId, data))
+    return messageId
+  }
+
+  /** Announces a disconnect, then closes that socket `closeAfterMs` later. Returns the connection id. */
+  sendDisconnect(opts: { connection?: string; closeAfterMs?: number } = {}): string {
+    const live = this.pick(opts.connection)
+    const data = JSON.stringify({ reason: 'server restarting' })
+    this.send(live, this.systemFrame(live, 'disconnect', newMessageId(), data))
+    clearTimeout(live.closeTimer)
+    live.closeTimer = setTimeout(
+      () => live.ws.close(1000, 'disconnect'),
+      opts.closeAfterMs ?? this.opts.disconnectCloseMs,
+    )
+    return live.record.id
+  }
+
+  /** Sends raw text (or bytes) as one frame: non-JSON, truncated JSON, odd shapes. */
+  sendRaw(data: string | Buffer, opts: { connection?: string } = {}): void {
+    this.send(this.pick(opts.connection), data)
+  }
+
+  /** Drops every socket without a close handshake, like a network failure. Returns how many. */
+  dropAll(): number {
+    const n = this.live.size
+    for (const l of this.live.values()) l.ws.terminate()
+    return n
+  }
+
+  /** The chosen (default: every open) connection stops sending anything, pongs included. */
+  silence(connection?: string): void {
+    for (const l of this.live.values()) if (!connection || l.record.id === connection) l.record.silent = true
+  }
+
+  waitForAck(messageId: string, timeoutMs = 5000): Promise<AckRecord> {
+    return this.ackWaiters.wait(messageId, timeoutMs, 'ack')
+  }
+
+  waitForPong(messageId: string, timeoutMs = 5000): Promise<PongRecord> {
+    return this.pongWaiters.wait(messageId, timeoutMs, 'pong')
+  }
+
+  /** Polls `cond` every few ms until it holds. */
+  async waitFor(cond: () => boolean, timeoutMs = 5000, what = 'condition'): Promise<void> {
+    const deadline = Date.now() + timeoutMs
+    while (!cond()) {
+      if (Date.now() > deadline) throw new Error(`gateway: ${what} not reached after ${timeoutMs} ms`)
+      await new Promise((r) => setTimeout(r, 5))
+    }
+  }
+
+  ackFor(messageId: string): AckRecord | undefined {
+    return this.acksById.get(messageId)
+  }
+
+  /** Terminates every socket and clears every timer; the HTTP server closes after this. */
+  close(): void {
+    this.closed = true
+    clearInterval(this.pinger)
+    for (const p of this.pending.values()) clearTimeout(p.timer)
+    this.pending.clear()
+    for (const l of this.live.values()) {
+      clearTimeout(l.closeTimer)
+      l.ws.terminate()
+    }
+    this.app.server.off('upgrade', this.onUpgrade)
+    this.wss.close()
+  }
+
+  private route(intercept: Intercept): void {
+    this.app.post<{ Body: unknown }>(GATEWAY_OPEN_PATH, async (req, reply) => {
+      this.openCalls++
+      this.openTimes.push(Date.now())
+      if (await intercept(reply)) return reply
+      // The SDK's own comment: without this header the gateway answers XML.
+      if (!/json/i.test(String(req.headers.accept ?? ''))) {
+        return reply.type('application/xml').send('<xml><code>notAcceptable</code></xml>')
+      }
+      const problem = this.checkOpenBody(req.body)
+      if (problem) return reply.code(400).send(errorBody(problem.code, problem.message))
+      const now = Date.now()
+      for (const [t, expires] of this.tickets) if (expires < now) this.tickets.delete(t)
+      const ticket = randomUUID()
+      this.tickets.set(ticket, now + this.opts.ticketTtlMs)
+      this.issuedTickets.push(ticket)
+      this.lastSubscriptions = (req.body as { subscriptions: unknown[] }).subscriptions
+      return { endpoint: `${this.wsBase()}${GATEWAY_CONNECT_PATH}`, ticket }
+    })
+  }
+
+  private checkOpenBody(body: unknown): { code: string; message: string } | undefined {
+    const b = (body ?? {}) as Record<string, unknown>
+    if (b.clientId !== this.opts.clientId || b.clientSecret !== this.opts.clientSecret)
+      return { code: 'invalidClientIdOrSecret', message: '无效的clientId或者clientSecret' }
+    const subs = b.subscriptions
+    const valid =
+      Array.isArray(subs) &&
+      subs.length > 0 &&
+      subs.every(
+        (s: unknown) =>
+          typeof s === 'object' &&
+          s !== null &&
+          ['EVENT', 'CALLBACK', 'SYSTEM'].includes(String((s as Record<string, unknown>).type)) &&
+          typeof (s as Record<string, unknown>).topic === 'string',
+      )
+    if (!valid) return { code: 'invalidParameter', message: 'subscriptions must list {type, topic}' }
+    if (b.ua !== undefined && typeof b.ua !== 'string')
+      return { code: 'invalidParameter', message: 'ua must be a string' }
+    return undefined
+  }
+
+  private wsBase(): string {
+    const addr = this.app.server.address()
+    if (!addr || typeof addr === 'string') throw new Error('gateway: server has no TCP address')
+    const host = addr.family === 'IPv6' ? `[${addr.address}]` : addr.address
+    return `ws://${host}:${addr.port}`
+  }
+
+  private readonly onUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer): void => {
+    socket.on('error', () => socket.destroy())
+    this.handshakeAttempts++
+    const refusal = this.admit(req.url ?? '/')
+    if (refusal) this.reject(socket, refusal)
+    else this.wss.handleUpgrade(req, socket, head, (ws) => this.accept(ws))
+  }
+
+  /** The HTTP status that refuses this handshake, or undefined to accept it. Uses up the ticket. */
+  private admit(path: string): number | undefined {
+    const url = new URL(path, 'http://gateway')
+    if (url.pathname !== GATEWAY_CONNECT_PATH || this.closed) return 404
+    const ticket = url.searchParams.get('ticket') ?? ''
+    const expires = this.tickets.get(ticket)
+    this.tickets.delete(ticket)
+    if (expires === undefined || expires < Date.now()) return 401
+    if (this.refuse.count > 0) {
+      this.refuse.count--
+      return this.refuse.status
+    }
+    return undefined
+  }
+
+  private reject(socket: Duplex, status: number): void {
+    this.rejectedHandshakes++
+    socket.end(`HTTP/1.1 ${status} Refused\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`)
+    socket.destroy()
+  }
+
+  private accept(ws: WebSocket): void {
+    const record: ConnectionRecord = {
+      id: `conn-${++this.connSeq}`,
+      openedAt: Date.now(),
+      closedAt: undefined,
+      closeCode: undefined,
+      silent: false,
+    }
+    const live: Live = { record, ws }
+    this.connections.push(record)
+    this.live.set(record.id, live)
+    this.handshakes++
+    this.maxOpenSockets = Math.max(this.maxOpenSockets, this.live.size)
+    ws.on('message', (data) => this.onFrame(live, data))
+    ws.on('ping', (data) => {
+      if (!record.silent) ws.pong(data)
+    })
+    ws.on('error', () => {})
+    ws.on('close', (code) => {
+      clearTimeout(live.closeTimer)
+      record.closedAt = Date.now()
+      record.closeCode = code
+      this.live.delete(record.id)
+    })
+  }
+
+  private onFrame(live: Live, data: RawData): void {
+    let frame: Record<string, unknown>
+    try {
+      frame = JSON.parse(data.toString()) as Record<string, unknown>
+    } catch {
+      this.strayFrames++
+      return
+    }
+    const messageId = (frame?.headers as { messageId?: unknown } | undefined)?.messageId
+    if (typeof messageId !== 'string' || frame.code === undefined) {
+      this.strayFrames++
+      return
+    }
+    const at = Date.now()
+    const pingData = this.pings.get(messageId)
+    if (pingData !== undefined) {
+      this.pings.delete(messageId)
+      const pong = { messageId, connectionId: live.record.id, at, sameData: frame.data === pingData, frame }
+      this.pongs.push(pong)
+      this.pongsById.set(messageId, pong)
+      this.pongWaiters.settle(messageId, pong)
+      return
+    }
+    const p = this.pending.get(messageId)
+    if (p) {
+      clearTimeout(p.timer)
+      this.pending.delete(messageId)
+    }
+    const ack: AckRecord = {
+      messageId,
+      code: frame.code,
+      connectionId: live.record.id,
+      at,
+      latencyMs: p ? performance.now() - p.pushedAt : undefined,
+      frame,
+    }
+    this.acks.push(ack)
+    if (this.acksById.has(messageId)) {
+      this.duplicateAcks++
+      return
+    }
+    this.acksById.set(messageId, ack)
+    this.ackWaiters.settle(messageId, ack)
+  }
+
+  private deliver(messageId: string, p: Pending, live: Live): void {
+    p.deliveries++
+    p.pushedAt = performance.now()
+    this.send(live, this.callbackFrame(live, messageId, p))
+    if (this.opts.redeliverAfterMs <= 0 || p.deliveries > this.opts.maxRedeliveries) return
+    p.timer = setTimeout(() => this.redeliver(messageId, p), this.opts.redeliverAfterMs)
+  }
+
+  private redeliver(messageId: string, p: Pending): void {
+    if (this.pending.get(messageId) !== p || this.closed) return
+    const candidates = [...this.live.values()].filter((l) => l.ws.readyState === l.ws.OPEN)
+    const live = candidates[Math.floor(Math.random() * candidates.length)]
+    if (!live) {
+      p.timer = setTimeout(() => this.redeliver(messageId, p), this.opts.redeliverAfterMs)
+      return
+    }
+    this.redelivered++
+    this.deliver(messageId, p, live)
+  }
+
+  private pick(connection?: string): Live {
+    if (connection) {
+      const live = this.live.get(connection)
+      if (!live) throw new Error(`gateway: connection ${connection} is not open`)
+      return live
+    }
+    const all = [...this.live.values()].filter((l) => l.ws.readyState === l.ws.OPEN)
+    const live = all[Math.floor(Math.random() * all.length)]
+    if (!live) throw new Error('gateway: no live stream connection')
+    return live
+  }
+
+  private send(live: Live, frame: string | Buffer): void {
+    if (live.record.silent || live.ws.readyState !== live.ws.OPEN) return
+    live.ws.send(frame)
+  }
+
+  private pingAll(): void {
+    for (const l of this.live.values()) if (!l.record.silent) this.ping({ connection: l.record.id })
+  }
+
+  private headers(live: Live, messageId: string, topic: string) {
+    return {
+      appId: this.opts.clientId,
+      connectionId: live.record.id,
+      contentType: 'application/json',
+      messageId,
+      time: String(Date.now()),
+      topic,
+    }
+  }
+
+  private callbackFrame(live: Live, messageId: string, p: Pending): string {
+    return JSON.stringify({
+      specVersion: '1.0',
+      type: 'CALLBACK',
+      headers: this.headers(live, messageId, p.topic),
+      data: p.data,
+    })
+  }
+
+  private systemFrame(live: Live, topic: string, messageId: string, data: string): string {
+    return JSON.stringify({
+      specVersion: '1.0',
+      type: 'SYSTEM',
+      headers: this.headers(live, messageId, topic),
+      data,
+    })
+  }
+}
+
+function errorBody(code: string, message: string) {
+  return { code, message, requestid: randomBytes(8).toString('hex').toUpperCase() }
+}

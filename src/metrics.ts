@@ -1,0 +1,90 @@
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client'
+
+/**
+ * Prometheus metrics. One registry per app (not prom-client's global one), so several bots in one
+ * test process do not mix their numbers. Names follow Prometheus conventions: `_total` counters,
+ * `_seconds` histograms.
+ */
+export class Metrics {
+  readonly registry = new Registry()
+  readonly messages: Counter<'transport' | 'command' | 'outcome'>
+  readonly replies: Counter<'path'>
+  readonly upstreamCalls: Counter<'api' | 'status'>
+  readonly messageSeconds: Histogram<'transport'>
+  readonly upstreamSeconds: Histogram<'api'>
+  readonly dedupeHits: Counter<'transport'>
+  readonly rateLimited: Counter<'action'>
+  readonly streamConnected: Gauge
+  readonly streamReconnects: Gauge
+
+  /** Set once the stream transport exists; read when Prometheus scrapes. */
+  streamSource: (() => { connected: boolean; reconnects: number }) | undefined
+
+  constructor(opts: { defaults?: boolean } = {}) {
+    const registers = [this.registry]
+    const stream = () => this.streamSource?.()
+    this.messages = new Counter({
+      name: 'meetingbot_messages_total',
+      help: 'Robot messages handled, by transport, command and outcome',
+      labelNames: ['transport', 'command', 'outcome'],
+      registers,
+    })
+    this.replies = new Counter({
+      name: 'meetingbot_replies_total',
+      help: 'Replies by delivery path (inline, webhook, openapi) or failed',
+      labelNames: ['path'],
+      registers,
+    })
+    this.upstreamCalls = new Counter({
+      name: 'meetingbot_upstream_calls_total',
+      help: 'Calls to the DingTalk OpenAPI by API and HTTP status (or timeout/network)',
+      labelNames: ['api', 'status'],
+      registers,
+    })
+    this.messageSeconds = new Histogram({
+      name: 'meetingbot_message_duration_seconds',
+      help: 'From receiving a message to its reply being delivered',
+      labelNames: ['transport'],
+      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+      registers,
+    })
+    this.upstreamSeconds = new Histogram({
+      name: 'meetingbot_upstream_duration_seconds',
+      help: 'Duration of one call to the DingTalk OpenAPI',
+      labelNames: ['api'],
+      buckets: [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+      registers,
+    })
+    this.dedupeHits = new Counter({
+      name: 'meetingbot_dedupe_hits_total',
+      help: 'Redelivered messages recognised and ignored',
+      labelNames: ['transport'],
+      registers,
+    })
+    this.rateLimited = new Counter({
+      name: 'meetingbot_rate_limited_total',
+      help: 'Commands refused by the per-user rate limit (told once per window, then ignored)',
+      labelNames: ['action'],
+      registers,
+    })
+    this.streamConnected = new Gauge({
+      name: 'meetingbot_stream_connected',
+      help: '1 while the Stream-mode WebSocket is connected',
+      registers,
+      collect() {
+        const s = stream()
+        if (s) this.set(s.connected ? 1 : 0)
+      },
+    })
+    this.streamReconnects = new Gauge({
+      name: 'meetingbot_stream_reconnects',
+      help: 'Stream-mode reconnects since start',
+      registers,
+      collect() {
+        const s = stream()
+        if (s) this.set(s.reconnects)
+      },
+    })
+    if (opts.defaults) collectDefaultMetrics({ register: this.registry, prefix: 'meetingbot_' })
+  }
+}

@@ -1,0 +1,285 @@
+import { DWClient, type DWClientConfig, type DWClientDownStream, TOPIC_ROBOT } from 'dingtalk-stream'
+import WebSocket from 'ws'
+import type { FetchFn } from '../dingtalk/http.js'
+
+export { TOPIC_ROBOT }
+export const GATEWAY_OPEN_PATH = '/v1.0/gateway/connections/open'
+/** Robot frames are a few KiB; anything near this is not DingTalk talking. */
+const MAX_FRAME_BYTES = 4 << 20
+
+/** What one connection tells its supervisor. None of these may throw into the socket's handlers. */
+export interface ClientEvents {
+  /** A robot CALLBACK frame, already acked (`acked` false when the socket was no longer open). */
+  robotFrame(data: string, messageId: string, acked: boolean): void
+  /** DingTalk announced it will close this socket soon. */
+  disconnectAnnounced(): void
+  /** A frame we could not use; `reason` never holds frame content. */
+  badFrame(reason: string): void
+  /** The socket closed after it had opened. */
+  closed(code: number): void
+}
+
+export interface GatewayClientOptions {
+  readonly clientId: string
+  readonly clientSecret: string
+  readonly apiBase: string
+  readonly ua: string
+  /** Bound on the gateway open call and on the WebSocket handshake. */
+  readonly timeoutMs: number
+  readonly events: ClientEvents
+  readonly fetch?: FetchFn
+}
+
+/** The gateway open call failed; the message never holds the secret or a ticket. */
+export class GatewayOpenError extends Error {
+  constructor(
+    message: string,
+    readonly status?: number,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options)
+    this.name = 'GatewayOpenError'
+  }
+}
+
+/** Strips what must never reach a log line: the ticket and anything after it. */
+export function sanitize(text: string): string {
+  return text.replace(/ticket=[^&\s"']*/gi, 'ticket=[redacted]')
+}
+
+/**
+ * `dingtalk-stream`'s `DWClient` for ONE connection attempt, with the parts that bite replaced:
+ * the gateway is called on a configurable API base; the socket is opened without the SDK's
+ * unconditional console output; frames are parsed defensively (the SDK's `JSON.parse` in a socket
+ * handler crashes the process on junk); CALLBACK frames are acked on their own socket before
+ * anyone sees them, and only while it is open (`ws.send` throws while connecting). It never
+ * reconnects by itself: `StreamTransport` supervises.
+ */
+export class GatewayClient extends DWClient {
+  /** `performance.now()` of the latest sign of life: any frame, ping or pong. */
+  lastActivity = performance.now()
+  private ws: WebSocket | undefined
+  private readonly abort = new AbortController()
+  private closedOnce = false
+
+  constructor(private readonly opts: GatewayClientOptions) {
+    const config: DWClientConfig = {
+      clientId: opts.clientId,
+      clientSecret: opts.clientSecret,
+      ua: opts.ua,
+      subscriptions: [{ type: 'CALLBACK', topic: TOPIC_ROBOT }],
+      autoReconnect: false,
+      keepAlive: false,
+      debug: false,
+    }
+    super(config)
+  }
+
+  /** Opens the connection: gateway call, then WebSocket handshake. Rejects on either failure. */
+  async open(): Promise<void> {
+    await this.getEndpoint()
+    if (this.abort.signal.aborted) throw new Error('aborted')
+    await this._connect()
+  }
+
+  /** The SDK prints config (secret included) and tickets here when debugging: never. */
+  override printDebug(): void {}
+
+  override async getEndpoint(): Promise<this> {
+    const url = `${this.opts.apiBase}${GATEWAY_OPEN_PATH}`
+    const fetchFn = this.opts.fetch ?? globalThis.fetch
+    let res: Response
+    try {
+      res = await fetchFn(url, {
+        method: 'POST',
+        headers: { accept: 'application/json', 'content-type': 'application/json' },
+        body: JSON.stringify({
+          clientId: this.config.clientId,
+          clientSecret: this.config.clientSecret,
+          ua: this.config.ua,
+          subscriptions: this.config.subscriptions,
+        }),
+        signal: AbortSignal.any([this.abort.signal, AbortSignal.timeout(this.opts.timeoutMs)]),
+      })
+    } catch (err) {
+      const timedOut = err instanceof DOMException && err.name === 'TimeoutError'
+      throw new GatewayOpenError(`gateway ${timedOut ? 'timed out' : 'unreachable'}`, undefined, {
+        cause: err,
+      })
+    }
+    const body = (await res.json().catch(() => undefined)) as Record<string, unknown> | undefined
+    if (!res.ok) {
+      const code = typeof body?.code === 'string' ? ` ${body.code.slice(0, 80)}` : ''
+      throw new GatewayOpenError(`gateway open failed: HTTP ${res.status}${code}`, res.status)
+    }
+    const endpoint = body?.endpoint
+    const ticket = body?.ticket
+    if (typeof endpoint !== 'string' || typeof ticket !== 'string' || !ticket) {
+      throw new GatewayOpenError('gateway answered without endpoint or ticket', res.status)
+    }
+    let socketUrl: URL
+    try {
+      socketUrl = new URL(endpoint)
+    } catch {
+      throw new GatewayOpenError('gateway answered an endpoint that is not a URL', res.status)
+    }
+    if (socketUrl.protocol !== 'wss:' && socketUrl.protocol !== 'ws:') {
+      throw new GatewayOpenError(`gateway answered a ${socketUrl.protocol} endpoint`, res.status)
+    }
+    socketUrl.searchParams.set('ticket', ticket)
+    // `dw_url` is TS-private in the SDK; it is the one place the SDK keeps the socket URL.
+    ;(this as unknown as { dw_url: string }).dw_url = socketUrl.href
+    return this
+  }
+
+  override _connect(): Promise<void> {
+    const url = (this as unknown as { dw_url?: string }).dw_url
+    if (!url) return Promise.reject(new Error('no endpoint: call getEndpoint() first'))
+    return new Promise<void>((resolve, reject) => {
+      let ws: WebSocket
+      try {
+        ws = new WebSocket(url, { handshakeTimeout: this.opts.timeoutMs, maxPayload: MAX_FRAME_BYTES })
+      } catch (err) {
+        // ws puts the whole URL, ticket included, into this message.
+        reject(new Error(`cannot open the socket: ${sanitize((err as Error).message)}`))
+        return
+      }
+      this.ws = ws
+      // The SDK's send()/socketCallBackResponse() write to this TS-private field.
+      ;(this as unknown as { socket?: WebSocket }).socket = ws
+      let opened = false
+      ws.on('open', () => {
+        opened = true
+        this.connected = true
+        this.touch()
+        resolve()
+      })
+      ws.on('message', (data) => {
+        this.touch()
+        this.onDownStream(data.toString())
+      })
+      ws.on('ping', () => this.touch())
+      ws.on('pong', () => this.touch())
+      ws.on('error', (err) => {
+        if (!opened) reject(new Error(`handshake failed: ${sanitize(err.message)}`))
+        ws.terminate()
+      })
+      ws.on('close', (code) => {
+        this.connected = false
+        if (!opened) {
+          reject(new Error(`socket closed during the handshake (code ${code})`))
+          return
+        }
+        if (this.closedOnce) return
+        this.closedOnce = true
+        this.opts.events.closed(code)
+      })
+    })
+  }
+
+  /** Parses one frame; junk is reported, never thrown (the SDK would crash the process). */
+  override onDownStream(data: string): void {
+    let frame: unknown
+    try {
+      frame = JSON.parse(data)
+    } catch {
+      this.opts.events.badFrame(`not JSON (${data.length} bytes)`)
+      return
+    }
+    if (!isFrame(frame)) {
+      this.opts.events.badFrame('not a stream frame')
+      return
+    }
+    try {
+      if (frame.type === 'SYSTEM') this.onSystem(frame)
+      else if (frame.type === 'CALLBACK') this.onCallback(frame)
+      else if (frame.type === 'EVENT') this.onEvent(frame)
+      else this.opts.events.badFrame(`unknown frame type ${String(frame.type).slice(0, 20)}`)
+    } catch (err) {
+      this.opts.events.badFrame(`frame handling failed: ${(err as Error).message}`)
+    }
+  }
+
+  override onSystem(frame: DWClientDownStream): void {
+    const topic = frame.headers.topic
+    if (topic === 'ping') {
+      // The SDK's answer is right (code 200, same headers, same data); it just must not throw.
+      if (this.isOpen) super.onSystem(frame)
+    } else if (topic === 'disconnect') {
+      this.opts.events.disconnectAnnounced()
+    }
+  }
+
+  /** Acks first, on this very socket, then hands the frame over. */
+  override onCallback(frame: DWClientDownStream): void {
+    const messageId = frame.headers.messageId
+    if (typeof messageId !== 'string' || !messageId) {
+      this.opts.events.badFrame('CALLBACK frame without messageId')
+      return
+    }
+    const acked = this.ack(messageId)
+    if (frame.headers.topic !== TOPIC_ROBOT || typeof frame.data !== 'string') {
+      this.opts.events.badFrame('CALLBACK frame that is not a robot message')
+      return
+    }
+    this.opts.events.robotFrame(frame.data, messageId, acked)
+  }
+
+  override onEvent(frame: DWClientDownStream): void {
+    // We subscribe to no EVENT topic; the SDK acks one with SUCCESS, which is harmless.
+    if (this.isOpen && typeof frame.headers.messageId === 'string') super.onEvent(frame)
+  }
+
+  /** Starts a close handshake (the SDK's version logs to the console). */
+  override disconnect(): void {
+    this.abort.abort()
+    const ws = this.ws
+    if (!ws || ws.readyState === WebSocket.CLOSED) return
+    if (ws.readyState === WebSocket.CONNECTING) ws.terminate()
+    else ws.close(1000, 'bye')
+  }
+
+  /** Ends the connection, gracefully within `graceMs`, then by force. Resolves once closed. */
+  shutdown(graceMs: number): Promise<void> {
+    const ws = this.ws
+    this.disconnect()
+    if (!ws || ws.readyState === WebSocket.CLOSED) return Promise.resolve()
+    return new Promise<void>((resolve) => {
+      const timer = setTimeout(() => ws.terminate(), graceMs)
+      ws.once('close', () => {
+        clearTimeout(timer)
+        resolve()
+      })
+    })
+  }
+
+  terminate(): void {
+    this.abort.abort()
+    this.ws?.terminate()
+  }
+
+  /** A WebSocket ping: DingTalk's server answers it, so a silent but healthy socket shows life. */
+  probe(): void {
+    if (this.isOpen) this.ws?.ping()
+  }
+
+  get isOpen(): boolean {
+    return this.ws?.readyState === WebSocket.OPEN
+  }
+
+  private ack(messageId: string): boolean {
+    if (!this.isOpen) return false
+    this.socketCallBackResponse(messageId, null)
+    return true
+  }
+
+  private touch(): void {
+    this.lastActivity = performance.now()
+  }
+}
+
+function isFrame(v: unknown): v is DWClientDownStream {
+  if (typeof v !== 'object' || v === null) return false
+  const f = v as { type?: unknown; headers?: unknown }
+  return typeof f.type === 'string' && typeof f.headers === 'object' && f.headers !== null
+}

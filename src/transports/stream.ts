@@ -1,0 +1,268 @@
+import type { InboundMessage } from '../core/message.js'
+import { backoffDelay, type FetchFn } from '../dingtalk/http.js'
+import { assertRobotMessage, InvalidRobotMessage, toInboundMessage } from '../dingtalk/robot-message.js'
+import type { Logger } from '../logger.js'
+import { GatewayClient, sanitize } from './stream-client.js'
+
+export type StreamState = 'idle' | 'connecting' | 'connected' | 'reconnecting' | 'stopped'
+
+/** For `/readyz` and `/status`. Holds no secret: `lastError` is sanitised. */
+export interface StreamStatus {
+  readonly state: StreamState
+  readonly connectedSince: number | undefined
+  /** Connections opened after the first one. */
+  readonly reconnects: number
+  readonly lastMessageAt: number | undefined
+  readonly messages: number
+  readonly lastError: string | undefined
+}
+
+export interface StreamTuning {
+  /** Reconnect delays: exponential with jitter from about `initialMs`, capped at `maxMs`. */
+  readonly backoff: { readonly initialMs: number; readonly maxMs: number }
+  /** A socket silent this long is dead; at half of it we probe with a WebSocket ping. 0: off. */
+  readonly watchdogMs: number
+  /** A connection that lived this long resets the backoff when it ends. */
+  readonly stableAfterMs: number
+}
+
+export const DEFAULT_STREAM: StreamTuning = {
+  backoff: { initialMs: 1000, maxMs: 30_000 },
+  watchdogMs: 60_000,
+  stableAfterMs: 30_000,
+}
+
+export interface StreamTransportOptions extends Partial<StreamTuning> {
+  readonly clientId: string
+  readonly clientSecret: string
+  readonly apiBase: string
+  readonly ua?: string
+  readonly bot: { handle(msg: InboundMessage): Promise<unknown> }
+  readonly log: Logger
+  readonly clock?: () => number
+  readonly random?: () => number
+  /** Bound on the gateway open call and on the handshake. */
+  readonly timeoutMs?: number
+  /** How long a socket we close gets for the close handshake before it is cut. */
+  readonly closeGraceMs?: number
+  readonly fetch?: FetchFn
+}
+
+/**
+ * DingTalk Stream mode, supervised by us rather than the SDK (platform notes §3): one fresh
+ * `GatewayClient` per attempt and at most one attempt at a time; exponential backoff with jitter
+ * on every failure; a watchdog for silent sockets; a replacement opened before an announced
+ * disconnect; the old socket closed as soon as its successor is up. Frames are acked before the
+ * bot sees them, and `bot.handle` is never awaited here.
+ */
+export class StreamTransport {
+  private state: StreamState = 'idle'
+  private current: GatewayClient | undefined
+  private attempt: GatewayClient | undefined
+  private readonly retiring = new Set<Promise<void>>()
+  private retryTimer: NodeJS.Timeout | undefined
+  private watchdog: NodeJS.Timeout | undefined
+  private failures = 0
+  private reconnects = 0
+  private everConnected = false
+  private connectedSince: number | undefined
+  private connectedAt = 0
+  private lastMessageAt: number | undefined
+  private lastError: string | undefined
+  private messages = 0
+  private readonly tuning: StreamTuning
+  private readonly clock: () => number
+  private readonly log: Logger
+
+  constructor(private readonly opts: StreamTransportOptions) {
+    this.tuning = {
+      backoff: opts.backoff ?? DEFAULT_STREAM.backoff,
+      watchdogMs: opts.watchdogMs ?? DEFAULT_STREAM.watchdogMs,
+      stableAfterMs: opts.stableAfterMs ?? DEFAULT_STREAM.stableAfterMs,
+    }
+    this.clock = opts.clock ?? Date.now
+    this.log = opts.log.child({ component: 'stream' })
+  }
+
+  /** Starts connecting in the background; idempotent. Throws without credentials. */
+  start(): void {
+    if (this.state !== 'idle') return
+    if (!this.opts.clientId || !this.opts.clientSecret) {
+      throw new Error('the stream transport needs DINGTALK_CLIENT_ID and DINGTALK_CLIENT_SECRET')
+    }
+    this.state = 'connecting'
+    void this.connect()
+  }
+
+  /** Stops for good: no timer left, every socket closed (gracefully, then cut). */
+  async stop(): Promise<void> {
+    if (this.state === 'stopped') return
+    this.state = 'stopped'
+    clearTimeout(this.retryTimer)
+    clearInterval(this.watchdog)
+    this.retryTimer = undefined
+    this.watchdog = undefined
+    const grace = this.opts.closeGraceMs ?? 1000
+    const all = [this.current, this.attempt].filter((c): c is GatewayClient => c !== undefined)
+    this.current = undefined
+    this.attempt = undefined
+    await Promise.all([...all.map((c) => c.shutdown(grace)), ...this.retiring])
+    this.connectedSince = undefined
+    this.log.info('stream stopped')
+  }
+
+  status(): StreamStatus {
+    return {
+      state: this.state,
+      connectedSince: this.connectedSince,
+      reconnects: this.reconnects,
+      lastMessageAt: this.lastMessageAt,
+      messages: this.messages,
+      lastError: this.lastError,
+    }
+  }
+
+  /** One connection attempt; never two at once, never after `stop()`. */
+  private async connect(): Promise<void> {
+    this.retryTimer = undefined
+    if (this.state === 'stopped' || this.attempt) return
+    const client = this.newClient()
+    this.attempt = client
+    try {
+      await client.open()
+    } catch (err) {
+      client.terminate()
+      if (this.attempt !== client) return // stop() took it over
+      this.attempt = undefined
+      this.lastError = sanitize((err as Error).message)
+      this.log.warn({ reason: this.lastError, failures: this.failures + 1 }, 'stream connection failed')
+      this.scheduleRetry()
+      return
+    }
+    if (this.attempt !== client) {
+      client.terminate()
+      return
+    }
+    this.attempt = undefined
+    this.adopt(client)
+  }
+
+  private adopt(client: GatewayClient): void {
+    const old = this.current
+    this.current = client
+    if (this.everConnected) this.reconnects++
+    this.everConnected = true
+    this.state = 'connected'
+    this.connectedSince = this.clock()
+    this.connectedAt = performance.now()
+    this.log.info({ reconnects: this.reconnects, replacing: old !== undefined }, 'stream connected')
+    if (old) this.retire(old)
+    this.armWatchdog()
+  }
+
+  /** Closes a superseded socket; stop() waits for it. */
+  private retire(client: GatewayClient): void {
+    const closing = client.shutdown(this.opts.closeGraceMs ?? 1000)
+    this.retiring.add(closing)
+    void closing.finally(() => this.retiring.delete(closing))
+  }
+
+  /** The current socket is gone (closed, or declared dead): reconnect with backoff. */
+  private lost(client: GatewayClient, reason: string): void {
+    if (client !== this.current) return
+    this.current = undefined
+    clearInterval(this.watchdog)
+    this.watchdog = undefined
+    if (this.state === 'stopped') return
+    if (performance.now() - this.connectedAt >= this.tuning.stableAfterMs) this.failures = 0
+    this.state = 'reconnecting'
+    this.connectedSince = undefined
+    this.lastError = reason
+    this.log.warn({ reason }, 'stream connection lost; reconnecting')
+    this.scheduleRetry()
+  }
+
+  private scheduleRetry(): void {
+    if (this.state === 'stopped' || this.retryTimer || this.attempt) return
+    const { initialMs, maxMs } = this.tuning.backoff
+    const delay = backoffDelay(this.failures, initialMs, maxMs, this.opts.random ?? Math.random)
+    this.failures++
+    this.log.debug({ delayMs: delay, failures: this.failures }, 'stream reconnect scheduled')
+    this.retryTimer = setTimeout(() => void this.connect(), delay)
+  }
+
+  /** DingTalk closes an announced socket about 10 s later: bring the successor up first. */
+  private onDisconnectAnnounced(client: GatewayClient): void {
+    if (client !== this.current || this.state === 'stopped') return
+    this.log.info('DingTalk announced a disconnect; opening the replacement first')
+    if (performance.now() - this.connectedAt >= this.tuning.stableAfterMs) {
+      this.failures = 0
+      void this.connect()
+    } else {
+      // A socket that gets disconnected young must not turn into a reconnect loop.
+      this.scheduleRetry()
+    }
+  }
+
+  private armWatchdog(): void {
+    clearInterval(this.watchdog)
+    const limit = this.tuning.watchdogMs
+    if (limit <= 0) return
+    this.watchdog = setInterval(
+      () => {
+        const c = this.current
+        if (!c) return
+        const silent = performance.now() - c.lastActivity
+        if (silent >= limit) {
+          c.terminate()
+          this.lost(c, `socket silent for ${Math.round(silent)} ms`)
+        } else if (silent >= limit / 2) {
+          c.probe()
+        }
+      },
+      Math.max(10, Math.floor(limit / 4)),
+    )
+  }
+
+  private newClient(): GatewayClient {
+    const client: GatewayClient = new GatewayClient({
+      clientId: this.opts.clientId,
+      clientSecret: this.opts.clientSecret,
+      apiBase: this.opts.apiBase,
+      ua: this.opts.ua ?? 'meeting-bot',
+      timeoutMs: this.opts.timeoutMs ?? 10_000,
+      ...(this.opts.fetch ? { fetch: this.opts.fetch } : {}),
+      events: {
+        robotFrame: (data, messageId, acked) => this.onRobotFrame(data, messageId, acked),
+        disconnectAnnounced: () => this.onDisconnectAnnounced(client),
+        badFrame: (reason) => this.log.warn({ reason }, 'unusable stream frame ignored'),
+        closed: (code) => this.lost(client, `socket closed (code ${code})`),
+      },
+    })
+    return client
+  }
+
+  /** Payload → InboundMessage → bot, without awaiting: the ack has already gone out. */
+  private onRobotFrame(data: string, messageId: string, acked: boolean): void {
+    this.messages++
+    this.lastMessageAt = this.clock()
+    if (!acked) this.log.warn({ messageId }, 'socket closed before the ack; DingTalk may push it again')
+    let payload: unknown
+    try {
+      payload = JSON.parse(data)
+      assertRobotMessage(payload)
+    } catch (err) {
+      const reason = err instanceof InvalidRobotMessage ? err.reason : 'data is not JSON'
+      this.log.warn({ messageId, reason }, 'invalid robot message acked and dropped')
+      return
+    }
+    const msg = toInboundMessage(payload, 'stream', this.clock())
+    try {
+      this.opts.bot.handle(msg).catch((err: unknown) => {
+        this.log.error({ err, messageId, msgId: msg.id }, 'message handling failed')
+      })
+    } catch (err) {
+      this.log.error({ err, messageId, msgId: msg.id }, 'message handling failed')
+    }
+  }
+}

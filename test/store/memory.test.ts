@@ -1,0 +1,91 @@
+import t from 'tap'
+import { Deduper } from '../../src/core/dedupe.js'
+import { MemoryStore } from '../../src/store/memory.js'
+import { LocalFlight } from '../../src/store/single-flight.js'
+
+t.test('get/set/ttl/delete', async (t) => {
+  let now = 0
+  const s = new MemoryStore({ clock: () => now })
+  await s.set('a', '1', 100)
+  await s.set('forever', 'x')
+  t.equal(await s.get('a'), '1')
+  now = 100
+  t.equal(await s.get('a'), undefined, 'expired at its TTL')
+  t.equal(await s.get('forever'), 'x')
+  await s.delete('forever')
+  t.equal(await s.get('forever'), undefined)
+})
+
+t.test('setIfAbsent: first wins until the entry expires', async (t) => {
+  let now = 0
+  const s = new MemoryStore({ clock: () => now })
+  t.equal(await s.setIfAbsent('k', 'a', 50), true)
+  t.equal(await s.setIfAbsent('k', 'b', 50), false)
+  t.equal(await s.get('k'), 'a')
+  now = 60
+  t.equal(await s.setIfAbsent('k', 'c', 50), true, 'a lapsed claim can be taken over')
+})
+
+t.test('increment: counts within a window that starts at the first hit', async (t) => {
+  let now = 0
+  const s = new MemoryStore({ clock: () => now })
+  t.equal(await s.increment('c', 100), 1)
+  now = 50
+  t.equal(await s.increment('c', 100), 2)
+  now = 100
+  t.equal(await s.increment('c', 100), 1, 'new window')
+})
+
+t.test('deletePrefix', async (t) => {
+  const s = new MemoryStore()
+  await s.set('meeting:a', '1')
+  await s.set('meeting:b', '1')
+  await s.set('dedupe:a', '1')
+  t.equal(await s.deletePrefix('meeting:'), 2)
+  t.equal(await s.get('dedupe:a'), '1')
+})
+
+t.test('bounded: the oldest writes go first', async (t) => {
+  const s = new MemoryStore({ maxEntries: 3 })
+  for (const k of ['a', 'b', 'c', 'd']) await s.set(k, k)
+  t.equal(s.size, 3)
+  t.equal(await s.get('a'), undefined)
+  t.equal(await s.get('d'), 'd')
+  await s.close()
+  t.equal(s.size, 0)
+})
+
+t.test('dedupe ledger: claimed → done; a lapsed claim is taken over', async (t) => {
+  let now = 0
+  const store = new MemoryStore({ clock: () => now })
+  const d = new Deduper(store, { leaseMs: 100, ttlMs: 10_000 })
+  t.equal(await d.claim('m1'), true)
+  t.equal(await d.claim('m1'), false, 'in progress elsewhere')
+  now = 150
+  t.equal(await d.claim('m1'), true, 'the instance holding it died: lease lapsed')
+  await d.done('m1')
+  now = 5000
+  t.equal(await d.claim('m1'), false, 'answered: remembered')
+  t.equal(await store.get('dedupe:m1'), 'done')
+  now = 20_000
+  t.equal(await d.claim('m1'), true, 'forgotten after the TTL')
+})
+
+t.test('LocalFlight shares one execution per key, then forgets it', async (t) => {
+  const f = new LocalFlight()
+  let runs = 0
+  const work = async () => {
+    runs++
+    await new Promise((r) => setTimeout(r, 10))
+    return runs
+  }
+  const [a, b] = await Promise.all([f.run('k', work), f.run('k', work)])
+  t.equal(a, 1)
+  t.equal(b, 1)
+  t.equal(await f.run('k', work), 2)
+  await t.rejects(
+    f.run('x', async () => Promise.reject(new Error('boom'))),
+    /boom/,
+  )
+  t.equal(await f.run('x', async () => 'ok'), 'ok', 'a failure is not remembered')
+})
