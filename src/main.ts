@@ -2,6 +2,7 @@ import { type Config, ConfigError, loadConfig } from './config.js'
 import { MeetingsFileError } from './emulator/meetings.js'
 import { createLogger, type Logger } from './logger.js'
 import { emulatorBanner, start } from './start.js'
+import { DataFileError } from './store/sqlite.js'
 
 /**
  * The entry point and composition root: the only place that reads `process.env`, and the owner
@@ -21,7 +22,15 @@ async function main(env: NodeJS.ProcessEnv): Promise<number | undefined> {
   try {
     running = await start(config, log)
   } catch (err) {
-    if (!(err instanceof MeetingsFileError)) throw err
+    const code = (err as NodeJS.ErrnoException).code
+    if (code === 'EADDRINUSE') {
+      const { address, port } = err as { address?: string; port?: number }
+      process.stderr.write(
+        `meeting-bot: ${address}:${port} is already in use; stop the other process or set PORT (EMULATOR_PORT for the emulator).\n`,
+      )
+      return 1
+    }
+    if (!(err instanceof MeetingsFileError || err instanceof DataFileError)) throw err
     process.stderr.write(`meeting-bot: ${err.message}\n`)
     return 1
   }

@@ -5,6 +5,7 @@ import { DingTalkEmulator } from './emulator/emulator.js'
 import { type EmulatorMeeting, loadMeetingsFile, sampleMeetings } from './emulator/meetings.js'
 import type { Logger } from './logger.js'
 import { formatRoomCode } from './meeting/reference.js'
+import { SqliteStore } from './store/sqlite.js'
 
 export interface Running {
   readonly app: App
@@ -75,11 +76,19 @@ export async function start(config: Config, log: Logger): Promise<Running> {
     })
     effective = againstEmulator(config, emulator)
   }
-  const app = createApp({ config: effective, log })
+  let store: SqliteStore
+  try {
+    store = new SqliteStore(config.dataDir)
+  } catch (err) {
+    await emulator?.close()
+    throw err
+  }
+  const app = createApp({ config: effective, log, store })
   try {
     const address = await app.server.listen({ host: config.host, port: config.port })
     botUrl = address.replace('0.0.0.0', '127.0.0.1').replace('[::]', '[::1]')
   } catch (err) {
+    await app.stop()
     await emulator?.close()
     throw err
   }

@@ -57,7 +57,7 @@ function describe(t: ChatTarget): string {
 async function interactive(
   client: ChatClient,
   start: ChatTarget,
-  print: (r: unknown, via: string, ms: number) => void,
+  print: (r: unknown, via: string, ms: number, who: ChatTarget['user']) => void,
 ): Promise<void> {
   const info = await client.connect()
   let target = start
@@ -110,7 +110,7 @@ async function interactive(
     } else if (line) {
       try {
         const r = await client.send(line, target)
-        print(r.reply, r.via, r.ms)
+        print(r.reply, r.via, r.ms, target.user)
       } catch (err) {
         process.stdout.write(`! ${(err as Error).message}\n`)
       }
@@ -134,19 +134,21 @@ export async function chat(argv: string[]): Promise<number> {
     return 0
   }
   const color = !v['no-color'] && !v.json && process.stdout.isTTY === true && !process.env.NO_COLOR
-  const print = (reply: unknown, via: string, ms: number) => {
-    if (v.json) process.stdout.write(`${JSON.stringify(reply, null, 2)}\n`)
-    else
-      process.stdout.write(
-        `${renderReply(reply, { color })}\n${color ? '\x1b[2m' : ''}(${via}, ${ms} ms)${color ? '\x1b[22m' : ''}\n`,
-      )
+  const print = (reply: unknown, via: string, ms: number, who: ChatTarget['user']) => {
+    if (v.json) {
+      process.stdout.write(`${JSON.stringify(reply, null, 2)}\n`)
+      return
+    }
+    // DingTalk shows an @-mention of a staff id as the person's name.
+    const text = renderReply(reply, { color }).split(`@${who.staffId}`).join(`@${who.nick}`)
+    process.stdout.write(`${text}\n${color ? '\x1b[2m' : ''}(${via}, ${ms} ms)${color ? '\x1b[22m' : ''}\n`)
   }
   try {
     const target = targetFrom(v)
     const client = new ChatClient(v.emulator.replace(/\/+$/, ''), Number(v.timeout) * 1000)
     if (args.positionals.length > 0) {
       const r = await client.send(args.positionals.join(' '), target)
-      print(r.reply, r.via, r.ms)
+      print(r.reply, r.via, r.ms, target.user)
       return 0
     }
     await interactive(client, target, print)

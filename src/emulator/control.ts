@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises'
 import type { FastifyInstance } from 'fastify'
-import type { RecordedReply } from './emulator.js'
+import type { Fault, RecordedReply } from './emulator.js'
 
 /** What the control API needs from the emulator it belongs to. */
 export interface ControlContext {
@@ -9,7 +9,19 @@ export interface ControlContext {
   replies(): readonly RecordedReply[]
   /** Pushes a robot message through the stream gateway; throws when no bot is connected. */
   push(payload: unknown): string
+  /** Plays a fault on the next calls of one API (see `Fault`). */
+  fail(target: string, fault: Fault): void
 }
+
+const FAULT_TARGETS = [
+  'token',
+  'conference.byRoomCode',
+  'conference.info',
+  'robot.groupSend',
+  'robot.otoSend',
+  'gateway.open',
+  'webhook',
+]
 
 const MAX_WAIT_MS = 30_000
 
@@ -31,6 +43,19 @@ export function registerControlRoutes(app: FastifyInstance, ctx: ControlContext)
     } catch (err) {
       return reply.code(409).send({ error: 'no_stream', message: (err as Error).message })
     }
+  })
+
+  // Try what the bot says when DingTalk misbehaves: {"target": "conference.info", "fault": {"status": 500, "times": 3}}.
+  app.post<{ Body: { target?: string; fault?: Fault } }>('/_emulator/faults', async (req, reply) => {
+    const { target, fault } = req.body ?? {}
+    if (!target || !FAULT_TARGETS.includes(target) || !fault || typeof fault !== 'object') {
+      return reply.code(400).send({
+        error: 'bad_request',
+        message: `body must be {"target": one of ${FAULT_TARGETS.join(', ')}, "fault": {...}}`,
+      })
+    }
+    ctx.fail(target, fault)
+    return { ok: true }
   })
 
   // Long poll: the replies recorded for one session webhook, or sent through the robot OpenAPI to

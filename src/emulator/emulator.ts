@@ -94,6 +94,7 @@ export class DingTalkEmulator {
         info: () => control.info(),
         replies: () => this.replies,
         push: (p) => this.stream.push(p),
+        fail: (target, fault) => this.fail(target as FaultTarget, fault),
       })
     }
   }

@@ -1,12 +1,10 @@
 import { spawn } from 'node:child_process'
-import { fileURLToPath } from 'node:url'
 import t, { type Test } from 'tap'
 import type { InboundMessage } from '../../src/core/message.js'
 import { DingTalkEmulator } from '../../src/emulator/emulator.js'
 import { StreamTransport, type StreamTransportOptions } from '../../src/transports/stream.js'
 import { CLIENT_ID, captureLogger, FAST_STREAM, robotMessage, SECRET, waitFor } from '../helpers/index.js'
-
-const ROOT = fileURLToPath(new URL('../../', import.meta.url))
+import { cleanEnv, ROOT } from '../helpers/process.js'
 
 /** A transport fed to `handle`, against a fresh emulator; both closed when the test ends. */
 async function setup(
@@ -118,6 +116,7 @@ t.test('the process exits by itself after stop(): no timer or socket left behind
   `
   const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
     cwd: ROOT,
+    env: cleanEnv(),
     stdio: ['ignore', 'pipe', 'pipe'],
   })
   let out = ''
