@@ -4,6 +4,7 @@ import { backoffDelay } from '../dingtalk/http.js'
 import type { Logger } from '../logger.js'
 import type { Pacer } from './pacer.js'
 import type { RobotSender } from './robot-api.js'
+import { Semaphore } from './semaphore.js'
 import { WebhookRefusedError, type WebhookSender } from './webhook.js'
 
 export type DeliveryPath = 'inline' | 'webhook' | 'openapi'
@@ -32,6 +33,8 @@ export interface DeliveryOptions {
   readonly tooFastDelayMs: number
   /** Treat the webhook as expired this long before DingTalk's `sessionWebhookExpiredTime`. */
   readonly expiryMarginMs: number
+  /** Sends in flight at once (webhook and OpenAPI); a burst of thousands queues instead of running out of sockets. */
+  readonly maxConcurrentSends?: number
 }
 
 export const DEFAULT_DELIVERY: DeliveryOptions = {
@@ -39,6 +42,7 @@ export const DEFAULT_DELIVERY: DeliveryOptions = {
   busyDelayMs: 300,
   tooFastDelayMs: 2000,
   expiryMarginMs: 10_000,
+  maxConcurrentSends: 64,
 }
 
 const ERRCODE = { ok: 0, busy: -1, sessionGone: 300001, robotDisabled: 400102 } as const
@@ -59,6 +63,8 @@ export interface DeliverRequest {
  * when the webhook is expired or gone. Failures throw `DeliveryFailedError` with the reason.
  */
 export class Delivery {
+  private readonly sends: Semaphore
+
   constructor(
     private readonly webhook: WebhookSender,
     private readonly robot: RobotSender,
@@ -66,7 +72,9 @@ export class Delivery {
     private readonly opts: DeliveryOptions = DEFAULT_DELIVERY,
     private readonly clock: () => number = Date.now,
     private readonly random: () => number = Math.random,
-  ) {}
+  ) {
+    this.sends = new Semaphore(opts.maxConcurrentSends ?? 64)
+  }
 
   async deliver(req: DeliverRequest): Promise<DeliveryPath> {
     const slot = this.pacer.reserve(req.msg.conversation.id)
@@ -79,15 +87,15 @@ export class Delivery {
     if (slot.delayMs === 0 && req.inline?.offer(req.reply)) return 'inline'
     if (slot.firstDelay && req.slowDownNotice) {
       // The budget leaves DingTalk's last slots free for exactly this notice.
-      await this.send(req.msg, req.slowDownNotice, req.log).catch((err: unknown) =>
-        req.log.warn({ err }, 'could not send the slow-down notice'),
-      )
+      await this.sends
+        .run(() => this.send(req.msg, req.slowDownNotice as Reply, req.log))
+        .catch((err: unknown) => req.log.warn({ err }, 'could not send the slow-down notice'))
     }
     if (slot.delayMs > 0) {
       req.log.info({ delayMs: slot.delayMs }, 'conversation over the pacing budget; reply queued')
       await sleep(slot.delayMs)
     }
-    return this.send(req.msg, req.reply, req.log)
+    return this.sends.run(() => this.send(req.msg, req.reply, req.log))
   }
 
   private async send(msg: InboundMessage, reply: Reply, log: Logger): Promise<'webhook' | 'openapi'> {

@@ -73,6 +73,8 @@ export class DingTalkEmulator {
   readonly stream: StreamGateway
   private readonly faults = new Map<FaultTarget, Fault[]>()
   private readonly tokens = new Set<string>()
+  /** Every access token ever issued, revoked or not: tests check none of them reaches a log. */
+  readonly issuedTokens: string[] = []
   private readonly expiredSessions = new Set<string>()
   private waiters: Array<() => void> = []
   private url = ''
@@ -222,6 +224,7 @@ export class DingTalkEmulator {
         }
         const accessToken = randomBytes(16).toString('hex')
         this.tokens.add(accessToken)
+        this.issuedTokens.push(accessToken)
         return { accessToken, expireIn: this.opts.tokenTtlSeconds ?? 7200 }
       },
     )

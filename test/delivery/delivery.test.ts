@@ -17,7 +17,10 @@ const reply: Reply = {
   at: { atUserIds: ['manager4821'], isAtAll: false },
 }
 
-async function setup(t: Test, opts: { limit?: number; maxWaitMs?: number; windowMs?: number } = {}) {
+async function setup(
+  t: Test,
+  opts: { limit?: number; maxWaitMs?: number; windowMs?: number; maxConcurrentSends?: number } = {},
+) {
   const emu = await DingTalkEmulator.start({
     clientId: CLIENT_ID,
     clientSecret: SECRET,
@@ -40,7 +43,13 @@ async function setup(t: Test, opts: { limit?: number; maxWaitMs?: number; window
       windowMs: opts.windowMs ?? 60_000,
       maxWaitMs: opts.maxWaitMs ?? 60_000,
     }),
-    { webhookAttempts: 3, busyDelayMs: 5, tooFastDelayMs: 20, expiryMarginMs: 10_000 },
+    {
+      webhookAttempts: 3,
+      busyDelayMs: 5,
+      tooFastDelayMs: 20,
+      expiryMarginMs: 10_000,
+      maxConcurrentSends: opts.maxConcurrentSends ?? 64,
+    },
   )
   const message = (over: Parameters<typeof robotMessage>[0] = {}): InboundMessage =>
     toInboundMessage(robotMessage({ sessionWebhook: emu.newSessionWebhook(), ...over }), 'stream', Date.now())
@@ -191,4 +200,15 @@ t.test('toRobotMessage keeps the content of every reply type', async (t) => {
     JSON.parse(toRobotMessage({ msgtype: 'text', text: { content: '@manager4821 hi' } }, msg).msgParam),
     { content: '@李雷 hi' },
   )
+})
+
+t.test('a burst of replies is sent a bounded number at a time', async (t) => {
+  const { emu, delivery, log, message } = await setup(t, { maxConcurrentSends: 2 })
+  emu.fail('webhook', { delayMs: 100, times: 6 })
+  const started = Date.now()
+  const paths = await Promise.all(
+    Array.from({ length: 6 }, () => delivery.deliver({ msg: message(), reply, log })),
+  )
+  t.same(paths, Array(6).fill('webhook'))
+  t.ok(Date.now() - started >= 290, 'six slow sends, two at a time, take three rounds')
 })
