@@ -1,14 +1,6 @@
-import type { ApiName } from './dingtalk/errors.js'
+import { API_NAMES, type ApiName } from './dingtalk/errors.js'
 import type { Store } from './store/store.js'
 
-export const APIS: readonly ApiName[] = [
-  'token',
-  'conference.byRoomCode',
-  'conference.info',
-  'robot.groupSend',
-  'robot.otoSend',
-  'gateway.open',
-]
 export const OUTCOMES = ['ok', 'client-error', 'server-error', 'timeout', 'network'] as const
 export type UsageOutcome = (typeof OUTCOMES)[number]
 export type UsageTable = Partial<Record<ApiName, Partial<Record<UsageOutcome, number>>>>
@@ -56,7 +48,7 @@ export class UsageLedger {
   async thisMonth(): Promise<{ month: string; table: UsageTable }> {
     const month = this.month()
     const table: UsageTable = {}
-    for (const api of APIS) {
+    for (const api of API_NAMES) {
       for (const outcome of OUTCOMES) {
         const v = Number(await this.store.get(`usage:${month}:${api}:${outcome}`))
         if (v > 0) table[api] = { ...table[api], [outcome]: v }

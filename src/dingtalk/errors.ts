@@ -1,11 +1,13 @@
-/** Names of the upstream APIs we call; used in logs, metrics and the emulator's counters. */
-export type ApiName =
-  | 'token'
-  | 'conference.byRoomCode'
-  | 'conference.info'
-  | 'robot.groupSend'
-  | 'robot.otoSend'
-  | 'gateway.open'
+/** The upstream APIs we call, by the names logs, metrics, the usage ledger and the emulator use. */
+export const API_NAMES = [
+  'token',
+  'conference.byRoomCode',
+  'conference.info',
+  'robot.groupSend',
+  'robot.otoSend',
+  'gateway.open',
+] as const
+export type ApiName = (typeof API_NAMES)[number]
 
 /** What an error means for us, whatever the exact DingTalk code. */
 export type ApiErrorKind =

@@ -1,5 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises'
 import type { FastifyInstance } from 'fastify'
+import { API_NAMES } from '../dingtalk/errors.js'
 import type { Fault, RecordedReply } from './emulator.js'
 
 /** What the control API needs from the emulator it belongs to. */
@@ -13,15 +14,7 @@ export interface ControlContext {
   fail(target: string, fault: Fault): void
 }
 
-const FAULT_TARGETS = [
-  'token',
-  'conference.byRoomCode',
-  'conference.info',
-  'robot.groupSend',
-  'robot.otoSend',
-  'gateway.open',
-  'webhook',
-]
+const FAULT_TARGETS: readonly string[] = [...API_NAMES, 'webhook']
 
 const MAX_WAIT_MS = 30_000
 
