@@ -109,7 +109,7 @@ export function createApp(deps: AppDeps): App {
     clientSecret: config.dingtalk.clientSecret,
     clock,
   })
-  const api = new DingTalkApi(http, tokens, tuning.retry, log.child({ component: 'dingtalk' }))
+  const api = new DingTalkApi(http, tokens, tuning.retry, log.child({ component: 'dingtalk' }), clock)
   const settings = new ConversationSettings(store)
   const meetings = new MeetingService(new ConferenceClient(api), store, new LocalFlight(), tuning.ttls)
   const startedAt = clock()

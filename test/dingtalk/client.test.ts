@@ -1,5 +1,5 @@
 import t, { type Test } from 'tap'
-import { DingTalkApi } from '../../src/dingtalk/api.js'
+import { DingTalkApi, QUOTA_COOLDOWN_MS } from '../../src/dingtalk/api.js'
 import { ConferenceClient, MAX_ROOM_CODE_PAGES } from '../../src/dingtalk/conference.js'
 import { DingTalkApiError, UpstreamUnavailableError } from '../../src/dingtalk/errors.js'
 import { backoffDelay, DingTalkHttp, withRetry } from '../../src/dingtalk/http.js'
@@ -151,10 +151,11 @@ t.test('QPS limits: backoff within the budget, then busy', async (t) => {
 t.test('final errors are not retried', async (t) => {
   const { emu, conf } = await setup(t)
   for (const [code, status, kind] of [
-    ['Forbidden.AccessDenied.ApiCountLimitForOrg', 403, 'quotaExhausted'],
     ['noPermission', 403, 'forbidden'],
     ['roomNotFound', 404, 'notFound'],
     ['invalidRoomCode', 400, 'badRequest'],
+    // Last: after it the client stops calling for a while (see the cooldown test).
+    ['Forbidden.AccessDenied.ApiCountLimitForOrg', 403, 'quotaExhausted'],
   ] as const) {
     emu.resetCounters()
     emu.fail('conference.info', { status, code })
@@ -224,4 +225,34 @@ t.test('backoff grows and is jittered', async (t) => {
   )
   t.equal(calls, 1)
   t.same(slept, [])
+})
+
+t.test('quota exhausted: no calls during the cooldown, calls again after it', async (t) => {
+  let now = 0
+  const emu = await DingTalkEmulator.start({
+    clientId: CLIENT_ID,
+    clientSecret: SECRET,
+    meetings: fixtureMeetings(),
+  })
+  t.teardown(() => emu.close())
+  const http = new DingTalkHttp({ baseUrl: emu.baseUrl, timeoutMs: 1000 })
+  const api = new DingTalkApi(
+    http,
+    new TokenProvider({ http, clientId: CLIENT_ID, clientSecret: SECRET }),
+    RETRY,
+    captureLogger().log,
+    () => now,
+  )
+  const conf = new ConferenceClient(api)
+  emu.fail('conference.info', { status: 403, code: 'Forbidden.AccessDenied.ApiCountLimitForOrg' })
+  t.match(await failure(conf.getConference('5f1c2a9e07b3d4c6e8a1f2b3')), { kind: 'quotaExhausted' })
+  now = QUOTA_COOLDOWN_MS - 1
+  t.match(
+    await failure(conf.listByRoomCode('615902734')),
+    { kind: 'quotaExhausted' },
+    'every API: the quota is per org',
+  )
+  t.equal(emu.count('conference.info') + emu.count('conference.byRoomCode'), 1)
+  now = QUOTA_COOLDOWN_MS
+  t.equal((await conf.getConference('5f1c2a9e07b3d4c6e8a1f2b3')).status, 1, 'asks again after the cooldown')
 })

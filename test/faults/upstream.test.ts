@@ -55,18 +55,20 @@ t.test('access token invalidated mid-flight: a fresh one, the answer as usual', 
   t.equal(h.s.emu.count('token'), 2)
 })
 
-t.test('monthly quota exhausted: says so, does not hammer the API', async (t) => {
+t.test('monthly quota exhausted: says so, and stops spending calls on refusals', async (t) => {
   const h = await Harness.start(t)
   h.s.emu.fail('conference.byRoomCode', {
     status: 403,
     code: 'Forbidden.AccessDenied.ApiCountLimitForOrg',
-    times: 2,
+    times: 5,
   })
   const a = await h.http('meeting 615902734')
-  const b = await h.stream('meeting 615902734')
+  const b = await h.stream('meeting 427212345')
+  const c = await h.http('meeting 5f1c2a9e07b3d4c6e8a1f2b3')
   await h.settle()
   await h.check(t)
-  for (const m of [a, b])
+  for (const m of [a, b, c])
     t.match(h.text(m), "This month's DingTalk API quota for the organisation is used up")
-  t.equal(h.s.emu.count('conference.byRoomCode'), 2, 'one call per question, no retries')
+  t.equal(h.s.emu.count('conference.byRoomCode'), 1, 'one refusal, then no more calls')
+  t.equal(h.s.emu.count('conference.info'), 0)
 })
