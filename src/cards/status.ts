@@ -32,8 +32,9 @@ const T = {
     title: 'Meeting bot status',
     version: 'Version',
     up: (d: string) => `up ${d}`,
-    transport: (t: TransportStatus, since: string, last: string) =>
-      `${t.state}${since ? ` since ${since}` : ''}${t.reconnects !== undefined ? ` · ${t.reconnects} reconnects` : ''} · last message ${last}`,
+    states: {} as Record<string, string>,
+    transport: (state: string, t: TransportStatus, since: string, last: string) =>
+      `${state}${since ? ` since ${since}` : ''}${t.reconnects !== undefined ? ` · ${t.reconnects} reconnects` : ''} · last message ${last}`,
     never: 'never',
     ago: (d: string) => `${d} ago`,
     token: 'Access token',
@@ -55,8 +56,16 @@ const T = {
     title: '会议助手状态',
     version: '版本',
     up: (d: string) => `已运行 ${d}`,
-    transport: (t: TransportStatus, since: string, last: string) =>
-      `${t.state}${since ? `，自 ${since}` : ''}${t.reconnects !== undefined ? ` · 重连 ${t.reconnects} 次` : ''} · 最近消息 ${last}`,
+    states: {
+      connected: '已连接',
+      connecting: '连接中',
+      reconnecting: '重连中',
+      stopped: '已停止',
+      idle: '未启动',
+      'accepting callbacks': '正在接收回调',
+    } as Record<string, string>,
+    transport: (state: string, t: TransportStatus, since: string, last: string) =>
+      `${state}${since ? `，自 ${since}` : ''}${t.reconnects !== undefined ? ` · 重连 ${t.reconnects} 次` : ''} · 最近消息 ${last}`,
     never: '无',
     ago: (d: string) => `${d}前`,
     token: '访问令牌',
@@ -95,7 +104,7 @@ export function statusText(r: StatusReport, locale: Locale, timeZone: string, no
   for (const tr of r.transports) {
     const since = tr.connectedSince ? formatTime(tr.connectedSince, locale, timeZone) : ''
     const last = tr.lastMessageAt ? t.ago(dur(now - tr.lastMessageAt)) : t.never
-    lines.push(`- **${tr.name}:** ${t.transport(tr, since, last)}`)
+    lines.push(`- **${tr.name}:** ${t.transport(t.states[tr.state] ?? tr.state, tr, since, last)}`)
   }
   const token =
     r.token.expiresAt === undefined

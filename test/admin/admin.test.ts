@@ -148,7 +148,9 @@ t.test('/status, with a fixed clock', async (t) => {
   t.match(reply, /conference\.byRoomCode: \d+ \(\d+ ok\)/)
   t.match(reply, /DingTalk calls in 2026-11:/)
   t.match(reply, '- **Store:** memory')
-  t.match(await ask('/状态', ADMIN), '- **版本:** 0.1.0 · 已运行 1小时5分钟')
+  const zh = await ask('/状态', ADMIN)
+  t.match(zh, '- **版本:** 0.1.0 · 已运行 1小时5分钟')
+  t.match(zh, '- **http:** 正在接收回调 · 最近消息 0秒前', 'states in Chinese too')
 })
 
 t.test('every admin command leaves an audit line', async (t) => {
