@@ -22,7 +22,7 @@ import { buildServer } from './server.js'
 import { ConversationSettings } from './settings.js'
 import { Stats } from './stats.js'
 import { MemoryStore } from './store/memory.js'
-import { LocalFlight } from './store/single-flight.js'
+import { type Flight, LocalFlight, SharedFlight } from './store/single-flight.js'
 import type { Store } from './store/store.js'
 import { registerHttpTransport } from './transports/http.js'
 import { DEFAULT_STREAM, type StreamState, StreamTransport, type StreamTuning } from './transports/stream.js'
@@ -86,9 +86,17 @@ export interface App {
 /** Wires the bot together. Listens on nothing: `main` (or a test) decides where. */
 export function createApp(deps: AppDeps): App {
   const { config, log } = deps
-  const tuning = { ...DEFAULT_TUNING, ...deps.tuning }
+  const tuning: Tuning = {
+    ...DEFAULT_TUNING,
+    dedupe: { ...DEFAULT_TUNING.dedupe, leaseMs: config.leaseMs },
+    ...deps.tuning,
+  }
   const clock = deps.clock ?? Date.now
-  const store = deps.store ?? new MemoryStore({ clock })
+  const store: Store = deps.store ?? new MemoryStore({ clock })
+  // One upstream call for all instances when they share a store; a dead holder's lock lapses fast.
+  const flight: Flight = store.shared
+    ? new SharedFlight(store, { lockTtlMs: Math.min(tuning.dedupe.leaseMs, 10_000) })
+    : new LocalFlight()
   const metrics = new Metrics({ defaults: true })
   const stats = new Stats(metrics, clock)
   const usage = new UsageLedger(store, clock)
@@ -108,10 +116,11 @@ export function createApp(deps: AppDeps): App {
     clientId: config.dingtalk.clientId,
     clientSecret: config.dingtalk.clientSecret,
     clock,
+    ...(store.shared ? { shared: { store, flight } } : {}),
   })
   const api = new DingTalkApi(http, tokens, tuning.retry, log.child({ component: 'dingtalk' }), clock)
   const settings = new ConversationSettings(store)
-  const meetings = new MeetingService(new ConferenceClient(api), store, new LocalFlight(), tuning.ttls)
+  const meetings = new MeetingService(new ConferenceClient(api), store, flight, tuning.ttls)
   const startedAt = clock()
   let stream: StreamTransport | undefined
   const services: Services = {
@@ -150,10 +159,11 @@ export function createApp(deps: AppDeps): App {
     tuning.delivery,
     clock,
   )
+  const dedupe = new Deduper(store, tuning.dedupe)
   const bot = new Bot<Services>({
     registry: createRegistry(),
     services,
-    dedupe: new Deduper(store, tuning.dedupe),
+    dedupe,
     delivery,
     log,
     defaults: { locale: config.locale, timeZone: config.timeZone },
@@ -165,7 +175,7 @@ export function createApp(deps: AppDeps): App {
     observer: stats,
   })
   const readiness = new Readiness()
-  readiness.add('store', () => ({ ok: true, detail: store.kind }))
+  readiness.add('store', () => storeCheck(store))
   const server = buildServer(log, readiness, { metrics: metrics.registry, metricsToken: config.metricsToken })
   let accepting = true
   if (config.transports.includes('http')) {
@@ -220,12 +230,25 @@ export function createApp(deps: AppDeps): App {
       readiness.setDraining()
       // No new frames first (replies go by webhook, not by the socket), then drain.
       await stream?.stop()
+      dedupe.stopWaiting()
       const { pending } = await bot.drain(tuning.drainMs)
+      dedupe.close()
       if (pending > 0) log.warn({ pending }, 'shutdown: replies still in flight after the drain bound')
       await server.close()
       await store.close()
     },
   }
+}
+
+/**
+ * A degraded store still passes: the bot answers on local memory, and every replica shares the
+ * one Redis, so failing readiness would take them all out of the load balancer at once.
+ */
+function storeCheck(store: Store): CheckResult {
+  const health = store.health?.() ?? { state: 'ok', detail: store.kind }
+  return health.state === 'ok'
+    ? { ok: true, detail: health.detail }
+    : { ok: true, degraded: true, detail: health.detail }
 }
 
 function streamCheck(stream: StreamTransport): CheckResult {

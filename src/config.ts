@@ -30,8 +30,15 @@ export interface Config {
   readonly timeZone: string
   /** Staff ids that are admins besides DingTalk's own org admins. */
   readonly admins: readonly string[]
-  /** Where the embedded SQLite store lives. */
+  /** Where the embedded SQLite store lives (unused with Redis). */
   readonly dataDir: string
+  /** Shared state for several instances; undefined: the embedded SQLite store. */
+  readonly redis: { readonly url: string; readonly keyPrefix: string } | undefined
+  /**
+   * How long a claim held by an instance that died blocks the others: the messages it was
+   * answering (then taken over) and, at most 10 s, a lookup or token fetch it was doing.
+   */
+  readonly leaseMs: number
   /** Commands one user may send per minute. */
   readonly userRateLimit: number
   /** Our own budget of calls per second per DingTalk API (DingTalk allows about 20). */
@@ -94,6 +101,37 @@ class EnvReader {
       return fallback
     }
     return n
+  }
+
+  /** A redis:// or rediss:// URL. Problems never quote the password. */
+  redisUrl(name: string): string | undefined {
+    const value = this.str(name)
+    if (value === undefined) return undefined
+    let url: URL
+    try {
+      url = new URL(value)
+    } catch {
+      this.problems.push(`${name} must be a redis:// or rediss:// URL (e.g. redis://:password@host:6379/0)`)
+      return undefined
+    }
+    if ((url.protocol !== 'redis:' && url.protocol !== 'rediss:') || !url.hostname) {
+      this.problems.push(
+        `${name} must be a redis:// or rediss:// URL with a host, got "${redactRedisUrl(value)}"`,
+      )
+      return undefined
+    }
+    if (!/^\/?\d*$/.test(url.pathname)) {
+      this.problems.push(`${name}: the path must be a database number, got "${redactRedisUrl(value)}"`)
+      return undefined
+    }
+    return value
+  }
+
+  pattern(name: string, re: RegExp, fallback: string, what: string): string {
+    const value = this.str(name, fallback) as string
+    if (re.test(value)) return value
+    this.problems.push(`${name} must be ${what}, got "${value}"`)
+    return fallback
   }
 
   oneOf<T extends string>(name: string, allowed: readonly T[], fallback: T): T {
@@ -165,6 +203,8 @@ export function loadConfig(env: Env): Config {
       .map((s) => s.trim())
       .filter(Boolean),
     dataDir: r.str('DATA_DIR', './data') as string,
+    redis: redisConfig(r),
+    leaseMs: r.int('BOT_LEASE_MS', 60_000, 1000, 600_000),
     userRateLimit: r.int('BOT_USER_RATE_LIMIT', 10, 1, 10_000),
     apiQps: r.int('DINGTALK_API_QPS', 18, 1, 1000),
     metricsToken: r.str('METRICS_TOKEN', '') as string,
@@ -175,6 +215,33 @@ export function loadConfig(env: Env): Config {
   }
   if (r.problems.length > 0) throw new ConfigError(r.problems)
   return deepFreeze(config)
+}
+
+function redisConfig(r: EnvReader): Config['redis'] {
+  const url = r.redisUrl('REDIS_URL')
+  const keyPrefix = r.pattern(
+    'REDIS_KEY_PREFIX',
+    /^[\w.:-]{1,64}$/,
+    'meeting-bot',
+    '1 to 64 letters, digits or _ . : -',
+  )
+  return url ? { url, keyPrefix } : undefined
+}
+
+/** `redis://user:secret@host:6379/0` → `redis://user:***@host:6379/0`, for messages and `/config`. */
+export function redactRedisUrl(url: string): string {
+  try {
+    const u = new URL(url)
+    if (u.password) u.password = '***'
+    return u.toString()
+  } catch {
+    return '(not a URL)'
+  }
+}
+
+/** Every key in Redis starts with this: the prefix, then the app, so apps and deployments never mix. */
+export function redisNamespace(keyPrefix: string, clientId: string): string {
+  return `${keyPrefix}:${clientId}:`
 }
 
 function deepFreeze<T>(value: T): T {
@@ -206,7 +273,10 @@ export function describeConfig(c: Config): Record<string, string> {
     BOT_TIMEZONE: c.timeZone,
     BOT_ADMINS: c.admins.join(',') || '(none)',
     BOT_USER_RATE_LIMIT: `${c.userRateLimit}/min`,
-    DATA_DIR: c.dataDir,
+    DATA_DIR: c.redis ? `${c.dataDir} (unused: Redis)` : c.dataDir,
+    REDIS_URL: c.redis ? redactRedisUrl(c.redis.url) : '(not set: embedded SQLite store)',
+    ...(c.redis ? { REDIS_KEY_PREFIX: c.redis.keyPrefix } : {}),
+    BOT_LEASE_MS: String(c.leaseMs),
     METRICS_TOKEN: mask(c.metricsToken),
   }
 }

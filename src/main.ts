@@ -2,6 +2,7 @@ import { type Config, ConfigError, loadConfig } from './config.js'
 import { MeetingsFileError } from './emulator/meetings.js'
 import { createLogger, type Logger } from './logger.js'
 import { emulatorBanner, start } from './start.js'
+import { StoreUnavailableError } from './store/redis.js'
 import { DataFileError } from './store/sqlite.js'
 
 /**
@@ -30,8 +31,9 @@ async function main(env: NodeJS.ProcessEnv): Promise<number | undefined> {
       )
       return 1
     }
-    if (!(err instanceof MeetingsFileError || err instanceof DataFileError)) throw err
-    process.stderr.write(`meeting-bot: ${err.message}\n`)
+    const known = [MeetingsFileError, DataFileError, StoreUnavailableError]
+    if (!known.some((kind) => err instanceof kind)) throw err
+    process.stderr.write(`meeting-bot: ${(err as Error).message}\n`)
     return 1
   }
   if (running.emulator) process.stdout.write(emulatorBanner(running))

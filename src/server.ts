@@ -37,9 +37,7 @@ export function buildServer(
   app.get('/healthz', async () => ({ status: 'ok' }))
   app.get('/readyz', async (_req, reply) => {
     const report = readiness.report()
-    return reply
-      .code(report.ready ? 200 : 503)
-      .send({ status: report.ready ? 'ready' : 'not ready', ...report })
+    return reply.code(report.ready ? 200 : 503).send(report)
   })
   const { metrics, metricsToken } = ops
   if (metrics) {

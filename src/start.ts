@@ -5,7 +5,8 @@ import { DingTalkEmulator } from './emulator/emulator.js'
 import { type EmulatorMeeting, loadMeetingsFile, sampleMeetings } from './emulator/meetings.js'
 import type { Logger } from './logger.js'
 import { formatRoomCode } from './meeting/reference.js'
-import { SqliteStore } from './store/sqlite.js'
+import { openStore } from './store/open.js'
+import type { Store } from './store/store.js'
 
 export interface Running {
   readonly app: App
@@ -76,9 +77,9 @@ export async function start(config: Config, log: Logger): Promise<Running> {
     })
     effective = againstEmulator(config, emulator)
   }
-  let store: SqliteStore
+  let store: Store
   try {
-    store = new SqliteStore(config.dataDir)
+    store = await openStore(effective, log)
   } catch (err) {
     await emulator?.close()
     throw err

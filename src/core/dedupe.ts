@@ -1,7 +1,13 @@
+import { randomBytes } from 'node:crypto'
+import { setTimeout as sleep } from 'node:timers/promises'
+import { holdLease, type Lease } from '../store/lease.js'
 import type { Store } from '../store/store.js'
 
 export interface DedupeOptions {
-  /** How long a claim holds while the message is being answered; an instance that dies loses it. */
+  /**
+   * How long a claim outlives the instance holding it: an instance that dies stops renewing and
+   * its messages can be taken over this long after. Live instances renew (on a shared store).
+   */
   readonly leaseMs: number
   /** How long an answered message id is remembered (DingTalk re-pushes within about a minute). */
   readonly ttlMs: number
@@ -9,22 +15,60 @@ export interface DedupeOptions {
 
 export const DEFAULT_DEDUPE: DedupeOptions = { leaseMs: 60_000, ttlMs: 15 * 60_000 }
 export const DEDUPE_PREFIX = 'dedupe:'
+export const DONE = 'done'
 
 /**
- * The de-duplication ledger, a tiny state machine per `msgId`: absent → claimed (with a lease) →
- * done (remembered for `ttlMs`). Whoever claims first answers; everybody else acks and ignores.
+ * The de-duplication ledger, a tiny state machine per `msgId`: absent → claimed (by one instance,
+ * with a lease) → done (remembered for `ttlMs`). Whoever claims first answers. A delivery that
+ * finds the message done, or claimed by this instance, is a duplicate. One that finds it claimed
+ * by another instance waits: for done (a duplicate), or for the lease to lapse because that
+ * instance died (then it takes the message over and answers it; DingTalk re-delivered it because
+ * nobody had).
  */
 export class Deduper {
+  /** This instance's claim value: a restarted process is another instance. */
+  private readonly owner = `claimed:${randomBytes(6).toString('hex')}`
+  private readonly leases = new Map<string, Lease>()
+  private stopped = false
+
   constructor(
     private readonly store: Store,
     private readonly opts: DedupeOptions = DEFAULT_DEDUPE,
   ) {}
 
-  claim(msgId: string): Promise<boolean> {
-    return this.store.setIfAbsent(DEDUPE_PREFIX + msgId, 'claimed', this.opts.leaseMs)
+  async claim(msgId: string): Promise<boolean> {
+    const key = DEDUPE_PREFIX + msgId
+    const { leaseMs } = this.opts
+    // A live holder renews, so a lease that has not lapsed after two rounds means it still works.
+    const giveUpAt = Date.now() + 2 * leaseMs
+    const pollMs = Math.max(10, Math.min(250, Math.floor(leaseMs / 5)))
+    for (;;) {
+      if (await this.store.setIfAbsent(key, this.owner, leaseMs)) {
+        if (this.store.shared) this.leases.set(msgId, holdLease(this.store, key, this.owner, leaseMs))
+        return true
+      }
+      const state = await this.store.get(key)
+      if (state === DONE || state === this.owner) return false
+      if (state !== undefined && (this.stopped || Date.now() >= giveUpAt)) return false
+      if (state !== undefined) await sleep(pollMs)
+    }
   }
 
   done(msgId: string): Promise<void> {
-    return this.store.set(DEDUPE_PREFIX + msgId, 'done', this.opts.ttlMs)
+    this.leases.get(msgId)?.release()
+    this.leases.delete(msgId)
+    return this.store.set(DEDUPE_PREFIX + msgId, DONE, this.opts.ttlMs)
+  }
+
+  /** Shutting down: deliveries waiting for another instance's claim stop waiting (duplicates). */
+  stopWaiting(): void {
+    this.stopped = true
+  }
+
+  /** After the drain: no lease is renewed any more. */
+  close(): void {
+    this.stopped = true
+    for (const lease of this.leases.values()) lease.release()
+    this.leases.clear()
   }
 }

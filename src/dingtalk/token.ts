@@ -1,3 +1,6 @@
+import { createCipheriv, createDecipheriv, hkdfSync, randomBytes } from 'node:crypto'
+import type { Flight } from '../store/single-flight.js'
+import type { Store } from '../store/store.js'
 import type { DingTalkHttp } from './http.js'
 
 export interface TokenProviderOptions {
@@ -7,6 +10,11 @@ export interface TokenProviderOptions {
   readonly clock?: () => number
   /** Refresh this long before DingTalk's `expireIn` runs out. */
   readonly refreshMarginMs?: number
+  /**
+   * Several instances: the token is kept (sealed) in the shared store until it expires, and one
+   * instance fetches it for all under the flight's cross-instance lock.
+   */
+  readonly shared?: { readonly store: Store; readonly flight: Flight }
 }
 
 interface Cached {
@@ -16,40 +24,71 @@ interface Cached {
   readonly refreshAt: number
 }
 
+/** The store key of the shared token (namespaced by app like every key). Its value is sealed. */
+export const TOKEN_KEY = 'token:access'
+
 /**
  * The app's access token: fetched once, cached until shortly before it expires, shared by every
  * caller. Concurrent callers wait for the same fetch; a failed fetch is not cached, so the next
- * caller tries again.
+ * caller tries again. With `shared`, every instance reads the token from the store first.
  */
 export class TokenProvider {
-  private cached: Cached | undefined
+  private cached: (Cached & { readonly sealed?: string }) | undefined
   private inFlight: Promise<string> | undefined
+  /** The token DingTalk last rejected: never taken from the shared store again. */
+  private rejected: string | undefined
   private readonly clock: () => number
   private readonly margin: number
+  private readonly seal: Sealer
 
   constructor(private readonly opts: TokenProviderOptions) {
     this.clock = opts.clock ?? Date.now
     this.margin = opts.refreshMarginMs ?? 5 * 60_000
+    this.seal = new Sealer(opts.clientSecret, opts.clientId)
   }
 
   async get(): Promise<string> {
     const c = this.cached
     if (c && this.clock() < c.refreshAt) return c.token
-    this.inFlight ??= this.fetch().finally(() => {
+    this.inFlight ??= this.obtain().finally(() => {
       this.inFlight = undefined
     })
     return this.inFlight
   }
 
-  /** DingTalk rejected `token`: forget it, unless a newer one has already replaced it. */
+  /** DingTalk rejected `token`: forget it (here and in the shared store), unless already replaced. */
   invalidate(token: string): void {
-    if (this.cached?.token === token) this.cached = undefined
+    this.rejected = token
+    const c = this.cached
+    if (c?.token !== token) return
+    this.cached = undefined
+    if (c.sealed) void this.opts.shared?.store.compareAndDelete(TOKEN_KEY, c.sealed).catch(() => false)
   }
 
   /** For `/status`: whether a usable token is cached and until when. */
   status(): { valid: boolean; expiresAt: number | undefined } {
     const c = this.cached
     return { valid: !!c && this.clock() < c.expiresAt, expiresAt: c?.expiresAt }
+  }
+
+  private async obtain(): Promise<string> {
+    const shared = this.opts.shared
+    if (!shared) return this.fetch()
+    return (
+      (await this.fromStore()) ??
+      shared.flight.run(TOKEN_KEY, async () => (await this.fromStore()) ?? this.fetch())
+    )
+  }
+
+  /** A fresh token another instance (or we) put in the shared store, if any. */
+  private async fromStore(): Promise<string | undefined> {
+    const sealed = await this.opts.shared?.store.get(TOKEN_KEY).catch(() => undefined)
+    const c = sealed ? this.seal.open<Cached>(sealed) : undefined
+    if (!c || typeof c.token !== 'string' || c.token === this.rejected || this.clock() >= c.refreshAt) {
+      return undefined
+    }
+    this.cached = { ...c, sealed }
+    return c.token
   }
 
   private async fetch(): Promise<string> {
@@ -64,11 +103,55 @@ export class TokenProvider {
     const ttlSeconds = typeof res.expireIn === 'number' && res.expireIn > 0 ? res.expireIn : 7200
     const ttl = ttlSeconds * 1000
     const now = this.clock()
-    this.cached = {
+    const c: Cached = {
       token: res.accessToken,
       expiresAt: now + ttl,
       refreshAt: now + ttl - Math.min(this.margin, ttl / 2),
     }
+    this.cached = c
+    const store = this.opts.shared?.store
+    if (store) {
+      const sealed = this.seal.seal(c)
+      this.cached = { ...c, sealed }
+      // Lives exactly as long as the token; a failed write only costs other instances a fetch.
+      await store.set(TOKEN_KEY, sealed, ttl).catch(() => undefined)
+    }
     return res.accessToken
+  }
+}
+
+/**
+ * AES-256-GCM with a key derived from the app secret: whoever can read Redis but does not hold
+ * the app secret cannot use the token, and a value from another app (or tampered with) does not
+ * open. Every instance of the app derives the same key.
+ */
+class Sealer {
+  private readonly key: Buffer
+  private readonly aad: Buffer
+
+  constructor(secret: string, clientId: string) {
+    this.key = Buffer.from(hkdfSync('sha256', secret, 'meeting-bot', 'access-token-cache', 32))
+    this.aad = Buffer.from(clientId)
+  }
+
+  seal(value: unknown): string {
+    const iv = randomBytes(12)
+    const cipher = createCipheriv('aes-256-gcm', this.key, iv).setAAD(this.aad)
+    const data = Buffer.concat([cipher.update(JSON.stringify(value), 'utf8'), cipher.final()])
+    return ['v1', ...[iv, cipher.getAuthTag(), data].map((p) => p.toString('base64url'))].join('.')
+  }
+
+  open<T>(sealed: string): T | undefined {
+    try {
+      const [v, iv, tag, data] = sealed.split('.')
+      if (v !== 'v1' || !iv || !tag || !data) return undefined
+      const decipher = createDecipheriv('aes-256-gcm', this.key, Buffer.from(iv, 'base64url'))
+        .setAAD(this.aad)
+        .setAuthTag(Buffer.from(tag, 'base64url'))
+      const plain = Buffer.concat([decipher.update(Buffer.from(data, 'base64url')), decipher.final()])
+      return JSON.parse(plain.toString('utf8')) as T
+    } catch {
+      return undefined
+    }
   }
 }

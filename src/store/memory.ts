@@ -10,7 +10,7 @@ interface Entry {
  * flood of unique message ids cannot grow memory without limit.
  */
 export class MemoryStore implements Store {
-  readonly kind = 'memory'
+  readonly kind: string = 'memory'
   private readonly map = new Map<string, Entry>()
 
   constructor(private readonly opts: { maxEntries?: number; clock?: () => number } = {}) {}
@@ -59,6 +59,17 @@ export class MemoryStore implements Store {
     return true
   }
 
+  async compareAndSet(key: string, expected: string, value: string, ttlMs?: number): Promise<boolean> {
+    if (this.live(key)?.value !== expected) return false
+    this.write(key, value, ttlMs)
+    return true
+  }
+
+  async compareAndDelete(key: string, expected: string): Promise<boolean> {
+    if (this.live(key)?.value !== expected) return false
+    return this.map.delete(key)
+  }
+
   async delete(key: string): Promise<void> {
     this.map.delete(key)
   }
@@ -79,6 +90,19 @@ export class MemoryStore implements Store {
     }
     e.value = String(Number(e.value) + 1)
     return Number(e.value)
+  }
+
+  /** A live entry with the time it has left (undefined: never expires), for writing it elsewhere. */
+  peek(key: string): { value: string; ttlMs: number | undefined } | undefined {
+    const e = this.live(key)
+    if (!e) return undefined
+    const left = e.expiresAt - this.now()
+    return { value: e.value, ttlMs: Number.isFinite(left) ? left : undefined }
+  }
+
+  /** Live keys, oldest write first. */
+  keys(): string[] {
+    return [...this.map.keys()].filter((k) => this.live(k) !== undefined)
   }
 
   async close(): Promise<void> {

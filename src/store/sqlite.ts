@@ -26,7 +26,7 @@ export class SqliteStore implements Store {
   readonly kind = 'sqlite'
   private readonly db: Database.Database
   private readonly stmt: Record<
-    'get' | 'set' | 'insert' | 'del' | 'delPrefix' | 'incr' | 'purge',
+    'get' | 'set' | 'insert' | 'cas' | 'cad' | 'del' | 'delPrefix' | 'incr' | 'purge',
     Database.Statement
   >
   private readonly purgeTimer: NodeJS.Timeout
@@ -70,6 +70,10 @@ export class SqliteStore implements Store {
       insert: this.db.prepare(
         'INSERT INTO kv (key, value, expires_at) VALUES (?, ?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value, expires_at = excluded.expires_at WHERE kv.expires_at <= ?',
       ),
+      cas: this.db.prepare(
+        'UPDATE kv SET value = ?, expires_at = ? WHERE key = ? AND value = ? AND expires_at > ?',
+      ),
+      cad: this.db.prepare('DELETE FROM kv WHERE key = ? AND value = ? AND expires_at > ?'),
       del: this.db.prepare('DELETE FROM kv WHERE key = ?'),
       delPrefix: this.db.prepare('DELETE FROM kv WHERE key >= ? AND key < ? AND expires_at > ?'),
       incr: this.db.prepare(
@@ -97,6 +101,16 @@ export class SqliteStore implements Store {
   async setIfAbsent(key: string, value: string, ttlMs: number): Promise<boolean> {
     const now = this.clock()
     return this.stmt.insert.run(key, value, now + ttlMs, now).changes === 1
+  }
+
+  async compareAndSet(key: string, expected: string, value: string, ttlMs?: number): Promise<boolean> {
+    const now = this.clock()
+    const expiresAt = ttlMs === undefined ? NEVER : now + ttlMs
+    return this.stmt.cas.run(value, expiresAt, key, expected, now).changes === 1
+  }
+
+  async compareAndDelete(key: string, expected: string): Promise<boolean> {
+    return this.stmt.cad.run(key, expected, this.clock()).changes === 1
   }
 
   async delete(key: string): Promise<void> {

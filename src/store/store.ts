@@ -1,19 +1,39 @@
 /**
  * The small key-value interface every piece of shared state goes through (de-duplication ledger,
- * caches, settings, counters). Memory for tests and single runs; persistent and shared stores
- * implement the same contract. Values are strings; TTLs are milliseconds.
+ * caches, settings, counters, locks). Memory for tests and single runs, SQLite by default, Redis
+ * for several instances; all implement the same contract. Values are strings; TTLs are ms.
  */
 export interface Store {
   readonly kind: string
+  /**
+   * True when other bot instances see the same data (Redis): cross-instance locks, lease renewals
+   * and the shared access token are worth their round trips only then.
+   */
+  readonly shared?: boolean
   get(key: string): Promise<string | undefined>
   /** Sets `key`; without `ttlMs` it never expires. */
   set(key: string, value: string, ttlMs?: number): Promise<void>
   /** Sets `key` only when it is absent or expired. Resolves true when this call set it. */
   setIfAbsent(key: string, value: string, ttlMs: number): Promise<boolean>
+  /**
+   * Sets `key` to `value` only while it holds `expected` (renewing a lease that is still ours).
+   * Without `ttlMs` it never expires. Resolves true when this call set it.
+   */
+  compareAndSet(key: string, expected: string, value: string, ttlMs?: number): Promise<boolean>
+  /** Deletes `key` only while it holds `expected` (releasing a lock that is still ours). */
+  compareAndDelete(key: string, expected: string): Promise<boolean>
   delete(key: string): Promise<void>
   /** Deletes every key starting with `prefix`; resolves how many were deleted. */
   deletePrefix(prefix: string): Promise<number>
   /** Increments a counter that expires `ttlMs` after it was created; resolves the new value. */
   increment(key: string, ttlMs: number): Promise<number>
+  /** For `/readyz`: a shared store that is unreachable says `degraded` while it runs on local memory. */
+  health?(): StoreHealth
   close(): Promise<void>
+}
+
+export interface StoreHealth {
+  readonly state: 'ok' | 'degraded'
+  /** Why, in words an operator reads in `/readyz`; never a password. */
+  readonly detail: string
 }

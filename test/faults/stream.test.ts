@@ -48,6 +48,8 @@ t.test('disconnect frame under load: nothing lost, nothing twice, one socket aft
   await Promise.all([...first, ...second])
   await h.settle()
   await h.check(t)
+  // The bot closes the old socket itself once the replacement is up; DingTalk would after 300 ms.
+  await waitFor(() => h.s.gw.openSockets === 1, 3000, 'one socket')
   t.equal(h.s.gw.openSockets, 1)
   t.equal(h.s.gw.maxOpenSockets, 2, 'the replacement overlapped the old socket, no more')
 })

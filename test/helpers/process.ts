@@ -120,3 +120,58 @@ export function run(
 export function chat(emulatorUrl: string, args: string[]) {
   return run(['--import', 'tsx', 'src/chat/main.ts', '--emulator', emulatorUrl, ...args])
 }
+
+/**
+ * Runs the real entry point in real mode (credentials set, e.g. pointing at an emulator of the
+ * test) and waits for the `meeting-bot started` log line, which carries the bot's URL.
+ */
+export async function startReplica(
+  t: { teardown(fn: () => unknown): void },
+  env: Record<string, string>,
+  opts: { timeoutMs?: number } = {},
+): Promise<Omit<BotProcess, 'emulatorUrl'>> {
+  const proc = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+    cwd: ROOT,
+    env: cleanEnv({ PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info', ...env }),
+    stdio: ['ignore', 'pipe', 'pipe'],
+  })
+  let out = ''
+  let err = ''
+  proc.stdout?.on('data', (d: Buffer) => {
+    out += d.toString()
+  })
+  proc.stderr?.on('data', (d: Buffer) => {
+    err += d.toString()
+  })
+  const exited = new Promise<number | null>((resolve) => proc.on('exit', (code) => resolve(code)))
+  t.teardown(() => {
+    if (proc.exitCode === null && proc.signalCode === null) proc.kill('SIGKILL')
+  })
+  // Complete lines only: the last one may still be arriving.
+  const logs = () =>
+    out
+      .slice(0, out.lastIndexOf('\n') + 1)
+      .split('\n')
+      .filter((l) => l.startsWith('{'))
+      .map((l) => JSON.parse(l) as Record<string, unknown>)
+  const deadline = Date.now() + (opts.timeoutMs ?? 20_000)
+  let started = logs().find((l) => l.msg === 'meeting-bot started')
+  while (!started) {
+    if (proc.exitCode !== null) throw new Error(`bot exited with ${proc.exitCode}: ${err}${out}`)
+    if (Date.now() > deadline) throw new Error(`bot did not start: ${err}${out}`)
+    await new Promise((r) => setTimeout(r, 50))
+    started = logs().find((l) => l.msg === 'meeting-bot started')
+  }
+  return {
+    proc,
+    botUrl: started.url as string,
+    stdout: () => out,
+    stderr: () => err,
+    logs,
+    stop: async (signal = 'SIGTERM') => {
+      proc.kill(signal)
+      return exited
+    },
+    exited,
+  }
+}
