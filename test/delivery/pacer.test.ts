@@ -31,3 +31,26 @@ t.test('quiet conversations are forgotten', async (t) => {
   p.reserve('new')
   t.equal((p as unknown as { lanes: Map<string, unknown> }).lanes.size, 1)
 })
+
+t.test('many conversations in one window do not make every new one pay for a sweep', async (t) => {
+  let now = 0
+  const p = new Pacer({ limit: 18, windowMs: 60_000, maxWaitMs: 60_000 }, () => now)
+  const inner = p as unknown as { sweep(now: number): void; lanes: Map<string, unknown> }
+  const sweep = inner.sweep.bind(p)
+  let sweeps = 0
+  inner.sweep = (n: number) => {
+    sweeps++
+    sweep(n)
+  }
+  for (let i = 0; i < 100_000; i++) {
+    now = Math.floor(i / 10) // 10 s in all: nothing can be forgotten yet
+    p.reserve(`c${i}`)
+  }
+  t.equal(inner.lanes.size, 100_000, 'active conversations are all kept')
+  t.ok(sweeps <= 4, `swept ${sweeps} times for 100,000 new conversations (doubling threshold)`)
+  now = 200_000
+  p.reserve('later')
+  for (let i = 0; i < 100_000; i++) p.reserve(`d${i}`)
+  t.ok(inner.lanes.size <= 100_001, 'quiet conversations go at the next sweep')
+  t.same(p.reserve('c1'), { ok: true, delayMs: 0, firstDelay: false })
+})

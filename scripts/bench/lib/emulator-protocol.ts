@@ -1,0 +1,59 @@
+import type { DingTalkEmulator, Fault } from '../../../src/emulator/emulator.js'
+import type { summarize } from './stats.js'
+
+/** What the bench asks the emulator process over IPC (see emulator-process.ts). */
+export type EmulatorCommand =
+  | { cmd: 'counts' }
+  | { cmd: 'resetCounters' }
+  | { cmd: 'fail'; target: Parameters<DingTalkEmulator['fail']>[0]; fault: Fault }
+  | { cmd: 'clearFaults' }
+  | { cmd: 'waitForStream'; timeoutMs: number }
+  | { cmd: 'repliesFor'; sessions: string[] }
+  | ({ cmd: 'stream' } & StreamRun)
+
+export interface StreamRun {
+  readonly frames: number
+  readonly text: string
+  /** Frames written before the sender yields to its event loop (and waits for a full socket to drain). */
+  readonly batch: number
+  /** Paced mode: at most this many frames pushed and not yet acked. */
+  readonly window: number
+  /** `paced`: batches with yields and socket backpressure; `burst`: every frame in one synchronous loop. */
+  readonly mode: 'paced' | 'burst'
+  /** Substring every reply must contain (the meeting title). */
+  readonly expect: string
+  readonly timeoutMs: number
+  /** After the last answer, how long to keep watching for a second answer to any frame. */
+  readonly settleMs: number
+}
+
+export interface StreamResult {
+  readonly frames: number
+  readonly mode: 'paced' | 'burst'
+  readonly batch: number
+  readonly sendMs: number
+  readonly ackedMs: number
+  readonly answeredMs: number
+  readonly acked: number
+  readonly duplicateAcks: number
+  readonly redelivered: number
+  readonly answeredOnce: number
+  readonly answeredTwiceOrMore: number
+  readonly unanswered: number
+  readonly wrongAnswers: number
+  /** Times the sender found the socket's write buffer non-empty and waited for it to drain. */
+  readonly backpressureWaits: number
+  /** Batches that waited for acks because `window` frames were un-acked. */
+  readonly windowWaits: number
+  readonly ackLatencyMs: ReturnType<typeof summarize>
+  /** p50 and max of the ack latency per tenth of the frames, in push order: where the slow acks were. */
+  readonly ackLatencyByTenth: ReadonlyArray<{ readonly p50: number; readonly max: number }>
+  /** The emulator's own event-loop delay meanwhile: the part of an ack's latency that is the sender's. */
+  readonly emulatorLoopDelayMs: { readonly p50: number; readonly p99: number; readonly max: number }
+}
+
+/** Extra meetings, room codes 7xx xxx xxx, that nothing asks for until a scenario does. */
+export const EXTRA_ROOMS = 1000
+export function extraRoom(i: number): string {
+  return String(700_000_000 + i)
+}

@@ -1,0 +1,91 @@
+import autocannon, { type RequestSpec } from 'autocannon'
+import { signedHeaders } from './payload.js'
+import { type LatencySummary, round, summarize } from './stats.js'
+
+export interface LoadOptions {
+  readonly url: string
+  readonly connections: number
+  /** Seconds of load; or `amount` requests. */
+  readonly durationS?: number
+  readonly amount?: number
+  /** Fixed request rate over all connections (open loop); unset: as fast as answers come back. */
+  readonly overallRate?: number
+  /** A fresh JSON body per request. */
+  readonly body: () => string
+  /** Sign each request (fresh `timestamp` and `sign`) with this secret. */
+  readonly secret?: string
+  /** Every 2xx answer must contain this; the ones that do not are counted. */
+  readonly expect?: string
+}
+
+export interface LoadResult {
+  readonly requests: number
+  readonly seconds: number
+  /** Completed requests per second, from the first request to the last answer. */
+  readonly rps: number
+  readonly latencyMs: LatencySummary
+  readonly non2xx: number
+  readonly errors: number
+  readonly timeouts: number
+  /** 2xx answers without the expected content. */
+  readonly unexpected: number
+}
+
+/**
+ * HTTP load with autocannon: `connections` keep-alive connections, each sending its next request
+ * when the previous answer arrives (closed loop) unless `overallRate` is set. Latencies come from
+ * autocannon's per-response hrtime (sub-millisecond), not its integer histogram.
+ */
+export function load(opts: LoadOptions): Promise<LoadResult> {
+  const latencies: number[] = []
+  let unexpected = 0
+  const spec: RequestSpec = {
+    method: 'POST',
+    path: new URL(opts.url).pathname,
+    setupRequest: (req) => {
+      req.body = opts.body()
+      req.headers = opts.secret ? signedHeaders(opts.secret) : { 'content-type': 'application/json' }
+      return req
+    },
+    ...(opts.expect
+      ? {
+          onResponse: (status: number, body: string) => {
+            if (status < 300 && !body.includes(opts.expect as string)) unexpected++
+          },
+        }
+      : {}),
+  }
+  return new Promise((resolve, reject) => {
+    const started = performance.now()
+    let last = started
+    const instance = autocannon(
+      {
+        url: opts.url,
+        connections: opts.connections,
+        ...(opts.amount ? { amount: opts.amount } : { duration: opts.durationS ?? 10 }),
+        ...(opts.overallRate ? { overallRate: opts.overallRate } : {}),
+        timeout: 10,
+        requests: [spec],
+      },
+      (err, result) => {
+        if (err) return reject(err)
+        const seconds = (last - started) / 1000
+        const requests = latencies.length
+        resolve({
+          requests,
+          seconds: round(seconds),
+          rps: round(requests / seconds, 1),
+          latencyMs: summarize(latencies),
+          non2xx: result.non2xx,
+          errors: result.errors,
+          timeouts: result.timeouts,
+          unexpected,
+        })
+      },
+    )
+    instance.on('response', (_client: unknown, status: number, _bytes: number, ms: number) => {
+      last = performance.now()
+      if (status < 300) latencies.push(ms)
+    })
+  })
+}

@@ -1,0 +1,99 @@
+import t, { type Test } from 'tap'
+import type { InboundMessage } from '../../src/core/message.js'
+import { DingTalkEmulator } from '../../src/emulator/emulator.js'
+import { StreamTransport, type StreamTransportOptions } from '../../src/transports/stream.js'
+import { CLIENT_ID, captureLogger, FAST_STREAM, robotMessage, SECRET, waitFor } from '../helpers/index.js'
+
+async function setup(
+  t: Test,
+  handle: (msg: InboundMessage) => Promise<unknown>,
+  over: Partial<StreamTransportOptions> = {},
+) {
+  const emu = await DingTalkEmulator.start({ clientId: CLIENT_ID, clientSecret: SECRET, meetings: [] })
+  const { log, capture } = captureLogger()
+  const stream = new StreamTransport({
+    clientId: CLIENT_ID,
+    clientSecret: SECRET,
+    apiBase: emu.baseUrl,
+    bot: { handle },
+    log,
+    ...FAST_STREAM,
+    ...over,
+  })
+  t.teardown(async () => {
+    await stream.stop()
+    await emu.close()
+  })
+  stream.start()
+  await waitFor(() => stream.status().state === 'connected', 3000, 'connected')
+  return { emu, gw: emu.stream, stream, capture }
+}
+
+/** Burns CPU like the synchronous part of answering a message does. */
+function busy(ms: number): void {
+  const until = performance.now() + ms
+  while (performance.now() < until) {}
+}
+
+t.test('a burst is acked ahead of the work: the bot gets a few frames per event-loop turn', async (t) => {
+  const handled: string[] = []
+  const { gw } = await setup(
+    t,
+    async (msg) => {
+      busy(3)
+      handled.push(msg.id)
+    },
+    { handoffPerTurn: 2 },
+  )
+  const payloads = Array.from({ length: 100 }, () => robotMessage())
+  const ids = payloads.map((p) => gw.push(p))
+  let handledAtLastAck = -1
+  await waitFor(
+    () => {
+      if (ids.every((id) => gw.ackFor(id)) && handledAtLastAck < 0) handledAtLastAck = handled.length
+      return handled.length === payloads.length
+    },
+    10_000,
+    'every frame handled',
+  )
+  t.ok(handledAtLastAck < 50, `all 100 frames acked while ${handledAtLastAck} were handled`)
+  t.same(
+    handled,
+    payloads.map((p) => p.msgId),
+    'each frame handed over once, in order',
+  )
+  t.equal(gw.duplicateAcks, 0)
+})
+
+t.test('stop() hands the frames still waiting to the bot, so its drain covers them', async (t) => {
+  const handled: string[] = []
+  const { gw, stream } = await setup(
+    t,
+    async (msg) => {
+      busy(5)
+      handled.push(msg.id)
+    },
+    { handoffPerTurn: 1 },
+  )
+  const ids = Array.from({ length: 50 }, () => gw.push(robotMessage()))
+  await waitFor(() => ids.every((id) => gw.ackFor(id)), 5000, 'every frame acked')
+  t.ok(handled.length < 50, `${handled.length} handled when the stop begins`)
+  await stream.stop()
+  t.equal(handled.length, 50, 'every acked frame went to the bot')
+})
+
+t.test('an invalid payload in the backlog is logged and skipped; the rest go on', async (t) => {
+  const handled: string[] = []
+  const { gw, capture } = await setup(t, async (msg) => {
+    handled.push(msg.id)
+  })
+  const good = robotMessage()
+  gw.push('{"not": "a robot message"}')
+  gw.push('not json')
+  gw.push(good)
+  await waitFor(() => handled.length === 1, 3000, 'the good frame handled')
+  t.same(handled, [good.msgId])
+  const dropped = capture.find('invalid robot message acked and dropped')
+  t.equal(dropped.length, 2)
+  t.ok(dropped.every((l) => typeof l.messageId === 'string' && typeof l.reason === 'string'))
+})
