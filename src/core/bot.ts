@@ -249,7 +249,8 @@ export class Bot<S> {
     }
     const locale = match.locale ?? fallbackLocale
     const { command } = match
-    const ctx = { ...base, msg, args: match.args, locale, log: log.child({ command: command.name }) }
+    // The message's logger: its lines say the command themselves (a second child per message costs).
+    const ctx = { ...base, msg, args: match.args, locale, log }
     if (!command.adminOnly) return this.run(command.name, ctx, command.run)
     const answer = base.isAdmin
       ? await this.run(command.name, ctx, command.run)

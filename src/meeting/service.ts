@@ -103,18 +103,30 @@ export class MeetingService {
     return c.status === 2 ? this.ttls.liveMs : this.ttls.upcomingMs
   }
 
+  /** The last parse of each hot cache entry: the same JSON string gives the same (read-only) object. */
+  private readonly parsed = new Map<string, { raw: string; value: unknown }>()
+
+  private parse<T>(key: string, raw: string): T {
+    const p = this.parsed.get(key)
+    if (p?.raw === raw) return p.value as T
+    const value = JSON.parse(raw) as T
+    if (this.parsed.size >= 1000) this.parsed.clear()
+    this.parsed.set(key, { raw, value })
+    return value
+  }
+
   private async cached<T>(key: string, ttl: (value: T) => number, load: () => Promise<T>): Promise<T> {
     const hit = await this.cache.get(key)
     if (hit !== undefined) {
       this.hits++
-      return JSON.parse(hit) as T
+      return this.parse<T>(key, hit)
     }
     return this.flight.run(key, async () => {
       // Re-check inside the flight: a flight that just finished may have filled the cache.
       const again = await this.cache.get(key)
       if (again !== undefined) {
         this.hits++
-        return JSON.parse(again) as T
+        return this.parse<T>(key, again)
       }
       this.misses++
       const value = await load()

@@ -6,8 +6,9 @@ interface Entry {
 }
 
 /**
- * In-process store. Bounded: past `maxEntries` the least recently written entries go first, so a
- * flood of unique message ids cannot grow memory without limit.
+ * In-process store. Bounded: past `maxEntries` the least recently written entries that expire go
+ * first (entries without a TTL, such as per-chat settings, are kept), so a flood of unique message
+ * ids cannot grow memory without limit.
  */
 export class MemoryStore implements Store {
   readonly kind: string = 'memory'
@@ -35,9 +36,15 @@ export class MemoryStore implements Store {
       expiresAt: ttlMs === undefined ? Number.POSITIVE_INFINITY : this.now() + ttlMs,
     })
     const max = this.opts.maxEntries ?? 200_000
-    while (this.map.size > max) {
-      const oldest = this.map.keys().next().value as string
+    let kept = 0
+    while (this.map.size > max && kept < this.map.size) {
+      const [oldest, entry] = this.map.entries().next().value as [string, Entry]
       this.map.delete(oldest)
+      if (entry.expiresAt === Number.POSITIVE_INFINITY) {
+        // Permanent: move it to the back and look further.
+        this.map.set(oldest, entry)
+        kept++
+      }
     }
   }
 

@@ -45,12 +45,18 @@ t.test('deletePrefix', async (t) => {
   t.equal(await s.get('dedupe:a'), '1')
 })
 
-t.test('bounded: the oldest writes go first', async (t) => {
+t.test('bounded: the oldest expiring writes go first; permanent entries stay', async (t) => {
   const s = new MemoryStore({ maxEntries: 3 })
-  for (const k of ['a', 'b', 'c', 'd']) await s.set(k, k)
+  await s.set('settings:c1', 'keep')
+  for (const k of ['a', 'b', 'c', 'd']) await s.set(k, k, 60_000)
   t.equal(s.size, 3)
+  t.equal(await s.get('settings:c1'), 'keep', 'no TTL: never evicted')
   t.equal(await s.get('a'), undefined)
+  t.equal(await s.get('b'), undefined)
   t.equal(await s.get('d'), 'd')
+  const all = new MemoryStore({ maxEntries: 2 })
+  for (const k of ['x', 'y', 'z']) await all.set(k, k)
+  t.equal(all.size, 3, 'only permanent entries: over the bound rather than losing one')
   await s.close()
   t.equal(s.size, 0)
 })

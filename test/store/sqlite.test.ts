@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import t from 'tap'
-import { DATA_FILE, DataFileError, SqliteStore } from '../../src/store/sqlite.js'
+import { DATA_FILE, DataFileError, PERSIST_MIN_MS, SqliteStore } from '../../src/store/sqlite.js'
 
 function tempDir(t: { teardown(fn: () => void): void }): string {
   const dir = mkdtempSync(join(tmpdir(), 'meeting-bot-sqlite-'))
@@ -12,14 +12,15 @@ function tempDir(t: { teardown(fn: () => void): void }): string {
 
 t.test('the Store contract, persisted across reopen', async (t) => {
   const dir = tempDir(t)
+  const LONG = PERSIST_MIN_MS
   let now = 1000
   const s = new SqliteStore(join(dir, 'nested', 'data'), () => now)
   await s.set('settings:c1', '{"locale":"en"}')
   await s.set('short', 'x', 100)
-  t.equal(await s.setIfAbsent('dedupe:m1', 'claimed', 500), true)
-  t.equal(await s.setIfAbsent('dedupe:m1', 'claimed', 500), false)
-  t.equal(await s.increment('rate:u', 1000), 1)
-  t.equal(await s.increment('rate:u', 1000), 2)
+  t.equal(await s.setIfAbsent('dedupe:m1', 'done', LONG), true)
+  t.equal(await s.setIfAbsent('dedupe:m1', 'claimed', LONG), false)
+  t.equal(await s.increment('usage:u', LONG), 1)
+  t.equal(await s.increment('usage:u', LONG), 2)
   now = 1100
   t.equal(await s.get('short'), undefined, 'expired')
   await s.close()
@@ -28,19 +29,19 @@ t.test('the Store contract, persisted across reopen', async (t) => {
   const again = new SqliteStore(join(dir, 'nested', 'data'), () => now)
   t.teardown(() => again.close())
   t.equal(await again.get('settings:c1'), '{"locale":"en"}', 'survives a restart')
-  t.equal(await again.setIfAbsent('dedupe:m1', 'claimed', 500), false, 'the ledger too')
-  t.equal(await again.increment('rate:u', 1000), 3)
-  now = 2100
-  t.equal(await again.increment('rate:u', 1000), 1, 'a new window after the TTL')
-  t.equal(await again.setIfAbsent('dedupe:m1', 'done', 500), true, 'a lapsed lease can be taken')
+  t.equal(await again.setIfAbsent('dedupe:m1', 'claimed', LONG), false, 'the ledger too')
+  t.equal(await again.increment('usage:u', LONG), 3, 'and the counters')
+  now = 1100 + LONG
+  t.equal(await again.increment('usage:u', LONG), 1, 'a new window after the TTL')
+  t.equal(await again.setIfAbsent('dedupe:m1', 'done', LONG), true, 'an expired entry can be taken')
   await again.set('meeting:room:1', 'a')
-  await again.set('meeting:conf:2', 'b')
+  await again.set('meeting:conf:2', 'b', LONG)
   await again.set('meetinz', 'c')
   t.equal(await again.deletePrefix('meeting:'), 2)
   t.equal(await again.get('meetinz'), 'c')
   await again.delete('meetinz')
   t.equal(await again.get('meetinz'), undefined)
-  now = 10_000
+  now += 2 * LONG
   t.ok(again.purge() >= 1, 'expired rows are purged')
 })
 
@@ -61,4 +62,45 @@ t.test('an unusable data directory is a clear start-up error', async (t) => {
   const notADir = join(dir, 'file')
   writeFileSync(notADir, 'x')
   t.throws(() => new SqliteStore(notADir), { name: 'DataFileError', message: /not writable/ })
+})
+
+t.test('written behind in batches; only what outlives a restart reaches the file', async (t) => {
+  const dir = tempDir(t)
+  const LONG = PERSIST_MIN_MS
+  let now = 1_000
+  const a = new SqliteStore(dir, () => now)
+  await a.set('settings:k1', 'v1')
+  await a.set('dedupe:m1', 'done', LONG)
+  await a.setIfAbsent('dedupe:m2', 'claimed:x', 60_000)
+  await a.increment('rate:user:u:1', 60_000)
+  await a.set('meeting:conf:live', '{}', 15_000)
+  await a.set('meeting:conf:ended', '{}', 24 * 3600_000)
+  await a.set('lock:k', 'me', 10_000)
+  await new Promise((r) => setTimeout(r, 50))
+  const { default: Database } = await import('better-sqlite3')
+  const peek = new Database(join(dir, DATA_FILE), { readonly: true })
+  const keys = () =>
+    (peek.prepare('SELECT key FROM kv ORDER BY key').all() as Array<{ key: string }>).map((r) => r.key)
+  t.same(
+    keys(),
+    ['dedupe:m1', 'meeting:conf:ended', 'settings:k1'],
+    'leases, rate counters, live caches and locks stay in memory',
+  )
+  await a.set('dedupe:m2', 'done', LONG)
+  await a.set('meeting:conf:ended', '{}', 1000)
+  await a.delete('settings:k1')
+  await a.set('late', 'y')
+  await a.close()
+  t.same(
+    keys(),
+    ['dedupe:m1', 'dedupe:m2', 'late'],
+    'close wrote the last batch; a row that turned short-lived is gone',
+  )
+  peek.close()
+  now = 2_000
+  const b = new SqliteStore(dir, () => now)
+  t.teardown(() => b.close())
+  t.equal(await b.get('dedupe:m2'), 'done')
+  t.equal(await b.get('rate:user:u:1'), undefined, 'not kept across a restart')
+  t.equal(await b.get('late'), 'y')
 })
