@@ -1,6 +1,7 @@
 import { accessSync, constants, mkdirSync } from 'node:fs'
 import { join } from 'node:path'
 import Database from 'better-sqlite3'
+import { KeyFilter } from './key-filter.js'
 import { MemoryStore } from './memory.js'
 import type { Store } from './store.js'
 
@@ -22,28 +23,32 @@ export const PERSIST_MIN_MS = 5 * 60_000
 const FLUSH_EVERY_MS = 10
 
 type Pending = { value: string; expiresAt: number } | null
+type Row = { value: string; expiresAt: number }
+
+/** How many entries the memory front holds; the file holds the rest. */
+export const MEMORY_ENTRIES = 20_000
 
 /**
  * The embedded store: one SQLite file under `DATA_DIR`. Per-conversation settings, the
- * de-duplication ledger, caches and counters survive restarts. A corrupt or unwritable file is a
+ * de-duplication ledger, caches and usage survive restarts. A corrupt or unwritable file is a
  * start-up error, never silently replaced.
  *
- * Memory answers, SQLite keeps: live rows are loaded at start, every operation runs on the
- * in-memory copy, and changes are written behind in one transaction every few milliseconds
- * (measured: ~130 µs of synchronous SQLite work per message before, ~5 µs after). Only what
- * outlives a restart is written: entries without a TTL or with one of at least `PERSIST_MIN_MS`
- * (settings, answered message ids, usage, ended meetings); rate counters, leases and live caches
- * stay in memory. SQLite is a single-process store anyway; a crash loses at most the last batch.
+ * A bounded memory front answers; the file keeps. Operations run on memory (a miss looks in the
+ * file once), and changes are written behind in one transaction every few milliseconds (measured:
+ * ~130 µs of synchronous SQLite work per message before, a few µs after). Only what outlives a
+ * restart is written: entries without a TTL or with one of at least `PERSIST_MIN_MS` (settings,
+ * answered message ids, usage, ended meetings); rate counters, leases and live caches stay in
+ * memory. SQLite is a single-process store anyway; a crash loses at most the last batch.
  */
 export class SqliteStore implements Store {
   readonly kind = 'sqlite'
   private readonly db: Database.Database
   private readonly memory: MemoryStore
-  private readonly stmt: Record<'upsert' | 'del' | 'delPrefix' | 'purge' | 'load', Database.Statement>
+  private readonly stmt: Record<'upsert' | 'del' | 'delPrefix' | 'purge' | 'one' | 'keys', Database.Statement>
   private readonly writeAll: (batch: Map<string, Pending>) => void
   private pending = new Map<string, Pending>()
-  /** Keys that have a row in the file, so a key turning short-lived or deleted loses its row. */
-  private readonly inFile = new Set<string>()
+  /** Every key that may have a row in the file: a miss anywhere else needs no read. */
+  private readonly inFile = new KeyFilter()
   private flushTimer: NodeJS.Timeout | undefined
   private readonly purgeTimer: NodeJS.Timeout
   private closed = false
@@ -51,6 +56,7 @@ export class SqliteStore implements Store {
   constructor(
     dir: string,
     private readonly clock: () => number = Date.now,
+    memoryEntries = MEMORY_ENTRIES,
   ) {
     const file = join(dir, DATA_FILE)
     try {
@@ -85,7 +91,8 @@ export class SqliteStore implements Store {
       del: this.db.prepare('DELETE FROM kv WHERE key = ?'),
       delPrefix: this.db.prepare('DELETE FROM kv WHERE key >= ? AND key < ?'),
       purge: this.db.prepare('DELETE FROM kv WHERE expires_at <= ?'),
-      load: this.db.prepare('SELECT key, value, expires_at AS expiresAt FROM kv WHERE expires_at > ?'),
+      one: this.db.prepare('SELECT value, expires_at AS expiresAt FROM kv WHERE key = ? AND expires_at > ?'),
+      keys: this.db.prepare('SELECT key FROM kv').pluck(),
     }
     this.writeAll = this.db.transaction((batch: Map<string, Pending>) => {
       for (const [key, row] of batch) {
@@ -93,25 +100,24 @@ export class SqliteStore implements Store {
         else this.stmt.del.run(key)
       }
     })
-    this.memory = new MemoryStore({ clock })
-    const now = clock()
-    for (const row of this.stmt.load.iterate(now) as Iterable<{
-      key: string
-      value: string
-      expiresAt: number
-    }>) {
-      void this.memory.set(row.key, row.value, row.expiresAt >= NEVER ? undefined : row.expiresAt - now)
-      this.inFile.add(row.key)
-    }
+    this.memory = new MemoryStore({ clock, maxEntries: memoryEntries })
+    this.fillFilter()
     this.purgeTimer = setInterval(() => this.purge(), 60_000)
     this.purgeTimer.unref()
+  }
+
+  private fillFilter(): void {
+    this.inFile.reset()
+    for (const key of this.stmt.keys.iterate() as Iterable<string>) this.inFile.add(key)
   }
 
   /** Drops expired rows from the file; memory never answers with them anyway. */
   purge(): number {
     this.flush()
-    for (const key of this.inFile) if (this.memory.peek(key) === undefined) this.inFile.delete(key)
-    return this.stmt.purge.run(this.clock()).changes
+    const n = this.stmt.purge.run(this.clock()).changes
+    // The filter only grows; rebuild it from what is left once it holds more than it was made for.
+    if (this.inFile.added > this.inFile.capacity) this.fillFilter()
+    return n
   }
 
   /** Writes everything changed so far, in one transaction. */
@@ -124,68 +130,109 @@ export class SqliteStore implements Store {
     this.writeAll(batch)
   }
 
-  /** Records the key's current state (from memory), to be written with the next batch. */
-  private changed(key: string): void {
+  /** Brings a key the memory front does not hold (evicted, or from before a restart) back from the file. */
+  private async load(key: string): Promise<void> {
+    if (this.memory.peek(key)) return
+    const now = this.clock()
+    const queued = this.pending.get(key)
+    if (queued === undefined && !this.inFile.mightHave(key)) return
+    if (queued === null) return // deleted; the file catches up with the next batch
+    if (queued) {
+      await this.memory.set(key, queued.value, queued.expiresAt >= NEVER ? undefined : queued.expiresAt - now)
+      return
+    }
+    const row = this.stmt.one.get(key, now) as Row | undefined
+    if (row) await this.memory.set(key, row.value, row.expiresAt >= NEVER ? undefined : row.expiresAt - now)
+  }
+
+  /** Decided by the TTL an operation asks for, not by what is left of it later. */
+  private persistent(ttlMs: number | undefined): boolean {
+    return ttlMs === undefined || ttlMs >= PERSIST_MIN_MS
+  }
+
+  /**
+   * Queues the key's new state for the file: written when the operation asked for a long life
+   * (`long`), else a delete when the file may hold an older row (`before`: the key was live).
+   */
+  private changed(key: string, long: boolean, before: boolean): void {
     const live = this.memory.peek(key)
-    if (live && (live.ttlMs === undefined || live.ttlMs >= PERSIST_MIN_MS)) {
+    if (live && long) {
       const expiresAt = live.ttlMs === undefined ? NEVER : this.clock() + live.ttlMs
       this.pending.set(key, { value: live.value, expiresAt })
       this.inFile.add(key)
-    } else if (this.inFile.delete(key)) {
+    } else if (before) {
       this.pending.set(key, null)
     } else {
-      // Short-lived and never written: nothing for the file (a pending write is superseded).
-      this.pending.delete(key)
       return
     }
     this.flushTimer ??= setTimeout(() => this.flush(), FLUSH_EVERY_MS)
   }
 
+  /** Whether the file may hold a row for `key`: conservatively, whenever it is live. */
+  private held(key: string): boolean {
+    return this.memory.peek(key) !== undefined
+  }
+
   async get(key: string): Promise<string | undefined> {
+    await this.load(key)
     return this.memory.get(key)
   }
 
   async set(key: string, value: string, ttlMs?: number): Promise<void> {
+    const before = this.held(key)
     await this.memory.set(key, value, ttlMs)
-    this.changed(key)
+    this.changed(key, this.persistent(ttlMs), before)
   }
 
   async setIfAbsent(key: string, value: string, ttlMs: number): Promise<boolean> {
+    await this.load(key)
     const done = await this.memory.setIfAbsent(key, value, ttlMs)
-    if (done) this.changed(key)
+    if (done) this.changed(key, this.persistent(ttlMs), false)
     return done
   }
 
   async compareAndSet(key: string, expected: string, value: string, ttlMs?: number): Promise<boolean> {
+    await this.load(key)
+    const before = this.held(key)
     const done = await this.memory.compareAndSet(key, expected, value, ttlMs)
-    if (done) this.changed(key)
+    if (done) this.changed(key, this.persistent(ttlMs), before)
     return done
   }
 
   async compareAndDelete(key: string, expected: string): Promise<boolean> {
+    await this.load(key)
+    const before = this.held(key)
     const done = await this.memory.compareAndDelete(key, expected)
-    if (done) this.changed(key)
+    if (done) this.changed(key, false, before)
     return done
   }
 
   async delete(key: string): Promise<void> {
     await this.memory.delete(key)
-    this.changed(key)
+    this.changed(key, false, true)
   }
 
   async deletePrefix(prefix: string): Promise<number> {
-    const n = await this.memory.deletePrefix(prefix)
-    // Rare (an admin's /cache clear): write what is pending, then the range delete itself.
-    for (const key of this.inFile) if (key.startsWith(prefix)) this.inFile.delete(key)
+    // Rare (an admin's /cache clear): count what is live in either place, then delete in both.
     this.flush()
+    const now = this.clock()
+    const inFile = (
+      this.db
+        .prepare('SELECT key FROM kv WHERE key >= ? AND key < ? AND expires_at > ?')
+        .all(prefix, `${prefix}\uffff`, now) as Array<{ key: string }>
+    ).map((r) => r.key)
+    const inMemory = this.memory.keys().filter((k) => k.startsWith(prefix))
+    await this.memory.deletePrefix(prefix)
     // Range scan on the primary key: every key starting with `prefix` sorts below prefix + U+FFFF.
     this.stmt.delPrefix.run(prefix, `${prefix}\uffff`)
-    return n
+    return new Set([...inFile, ...inMemory]).size
   }
 
   async increment(key: string, ttlMs: number): Promise<number> {
+    await this.load(key)
+    const before = this.held(key)
     const n = await this.memory.increment(key, ttlMs)
-    this.changed(key)
+    this.changed(key, this.persistent(ttlMs), before)
     return n
   }
 

@@ -104,3 +104,28 @@ t.test('written behind in batches; only what outlives a restart reaches the file
   t.equal(await b.get('rate:user:u:1'), undefined, 'not kept across a restart')
   t.equal(await b.get('late'), 'y')
 })
+
+t.test('a bounded memory front: what it dropped is found in the file', async (t) => {
+  const dir = tempDir(t)
+  const LONG = PERSIST_MIN_MS
+  const s = new SqliteStore(dir, Date.now, 3)
+  t.teardown(() => s.close())
+  for (let i = 0; i < 10; i++) await s.set(`dedupe:m${i}`, 'done', LONG)
+  t.equal(
+    await s.setIfAbsent('dedupe:m0', 'claimed', 60_000),
+    false,
+    'evicted from memory, still pending for the file',
+  )
+  s.flush()
+  for (let i = 10; i < 20; i++) await s.set(`dedupe:m${i}`, 'done', LONG)
+  s.flush()
+  t.equal(await s.get('dedupe:m1'), 'done', 'read back from the file')
+  t.equal(await s.setIfAbsent('dedupe:m2', 'claimed', 60_000), false, 'an answered message stays answered')
+  t.equal(await s.increment('usage:x', LONG), 1)
+  for (let i = 20; i < 30; i++) await s.set(`dedupe:m${i}`, 'done', LONG)
+  s.flush()
+  t.equal(await s.increment('usage:x', LONG), 2, 'a counter continues from the file')
+  await s.delete('dedupe:m3')
+  t.equal(await s.get('dedupe:m3'), undefined, 'a delete is not undone by the file')
+  t.equal(await s.deletePrefix('dedupe:'), 29, 'counted in memory and file alike')
+})
