@@ -3,6 +3,7 @@ import { Writable } from 'node:stream'
 import { fileURLToPath } from 'node:url'
 import { type App, createApp, type Tuning } from '../../src/app.js'
 import { type Config, loadConfig } from '../../src/config.js'
+import type { InboundMessage } from '../../src/core/message.js'
 import type { RobotMessagePayload } from '../../src/dingtalk/robot-message.js'
 import { signCallback } from '../../src/dingtalk/signature.js'
 import { DingTalkEmulator, type EmulatorOptions } from '../../src/emulator/emulator.js'
@@ -11,7 +12,11 @@ import type { EmulatorMeeting } from '../../src/emulator/meetings.js'
 import { createLogger, type Logger } from '../../src/logger.js'
 import type { CheckResult } from '../../src/readiness.js'
 import type { Store } from '../../src/store/store.js'
-import type { StreamTuning } from '../../src/transports/stream.js'
+import {
+  StreamTransport,
+  type StreamTransportOptions,
+  type StreamTuning,
+} from '../../src/transports/stream.js'
 
 export const CLIENT_ID = 'dingrobot2b7c9e4f'
 export const SECRET = 'GT-lsu-taDAxxxsTsxxxx-test-secret'
@@ -255,4 +260,31 @@ export async function startStreamStack(
   }
   if (opts.waitConnected !== false) await stack.connected()
   return stack
+}
+
+/**
+ * A bare StreamTransport feeding `handle`, against a fresh emulator (no bot, no app); both closed
+ * when the test ends. Not started: the test decides when.
+ */
+export async function streamTransport(
+  t: { teardown(fn: () => unknown): void },
+  handle: (msg: InboundMessage) => Promise<unknown>,
+  over: Partial<StreamTransportOptions> = {},
+) {
+  const emu = await DingTalkEmulator.start({ clientId: CLIENT_ID, clientSecret: SECRET, meetings: [] })
+  const { log, capture } = captureLogger()
+  const stream = new StreamTransport({
+    clientId: CLIENT_ID,
+    clientSecret: SECRET,
+    apiBase: emu.baseUrl,
+    bot: { handle },
+    log,
+    ...FAST_STREAM,
+    ...over,
+  })
+  t.teardown(async () => {
+    await stream.stop()
+    await emu.close()
+  })
+  return { emu, gw: emu.stream, stream, capture }
 }

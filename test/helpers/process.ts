@@ -38,15 +38,11 @@ export interface BotProcess {
   exited: Promise<number | null>
 }
 
-/** Runs the real entry point (`src/main.ts` under tsx) and waits for the emulator banner. */
-export async function startBot(
-  t: { teardown(fn: () => unknown): void },
-  env: Record<string, string>,
-  opts: { timeoutMs?: number } = {},
-): Promise<BotProcess> {
+/** `src/main.ts` under tsx as a child process, its output collected; killed when the test ends. */
+function spawnMain(t: { teardown(fn: () => unknown): void }, env: NodeJS.ProcessEnv) {
   const proc = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
     cwd: ROOT,
-    env: cleanEnv({ PORT: '0', EMULATOR_PORT: '0', LOG_LEVEL: 'info', ...env }),
+    env,
     stdio: ['ignore', 'pipe', 'pipe'],
   })
   let out = ''
@@ -59,34 +55,54 @@ export async function startBot(
   })
   const exited = new Promise<number | null>((resolve) => proc.on('exit', (code) => resolve(code)))
   t.teardown(() => {
-    if (proc.exitCode === null) proc.kill('SIGKILL')
+    if (proc.exitCode === null && proc.signalCode === null) proc.kill('SIGKILL')
   })
-  const deadline = Date.now() + (opts.timeoutMs ?? 20_000)
-  const banner = /DingTalk emulator at (http:\/\/[\d.:]+) plays[\s\S]*?Bot: (http:\/\/[\d.:]+)/
-  let m = banner.exec(out)
-  while (!m) {
-    if (proc.exitCode !== null) throw new Error(`bot exited with ${proc.exitCode}: ${err}${out}`)
-    if (Date.now() > deadline) throw new Error(`bot did not start: ${err}${out}`)
-    await new Promise((r) => setTimeout(r, 50))
-    m = banner.exec(out)
-  }
-  return {
+  // Complete lines only: the last one may still be arriving.
+  const logs = () =>
+    out
+      .slice(0, out.lastIndexOf('\n') + 1)
+      .split('\n')
+      .filter((l) => l.startsWith('{'))
+      .map((l) => JSON.parse(l) as Record<string, unknown>)
+  const running = {
     proc,
-    emulatorUrl: m[1] as string,
-    botUrl: m[2] as string,
     stdout: () => out,
     stderr: () => err,
-    logs: () =>
-      out
-        .split('\n')
-        .filter((l) => l.startsWith('{'))
-        .map((l) => JSON.parse(l) as Record<string, unknown>),
-    stop: async (signal = 'SIGTERM') => {
+    logs,
+    stop: async (signal: NodeJS.Signals = 'SIGTERM') => {
       proc.kill(signal)
       return exited
     },
     exited,
   }
+  /** Polls `found` until it returns something; fails when the process exits or time runs out. */
+  const waitUntil = async <T>(found: () => T | undefined | null, timeoutMs: number): Promise<T> => {
+    const deadline = Date.now() + timeoutMs
+    let value = found()
+    while (value === undefined || value === null) {
+      if (proc.exitCode !== null) throw new Error(`bot exited with ${proc.exitCode}: ${err}${out}`)
+      if (Date.now() > deadline) throw new Error(`bot did not start: ${err}${out}`)
+      await new Promise((r) => setTimeout(r, 50))
+      value = found()
+    }
+    return value
+  }
+  return { running, waitUntil }
+}
+
+/** Runs the real entry point in emulator mode and waits for the emulator banner. */
+export async function startBot(
+  t: { teardown(fn: () => unknown): void },
+  env: Record<string, string>,
+  opts: { timeoutMs?: number } = {},
+): Promise<BotProcess> {
+  const { running, waitUntil } = spawnMain(
+    t,
+    cleanEnv({ PORT: '0', EMULATOR_PORT: '0', LOG_LEVEL: 'info', ...env }),
+  )
+  const banner = /DingTalk emulator at (http:\/\/[\d.:]+) plays[\s\S]*?Bot: (http:\/\/[\d.:]+)/
+  const m = await waitUntil(() => banner.exec(running.stdout()), opts.timeoutMs ?? 20_000)
+  return { ...running, emulatorUrl: m[1] as string, botUrl: m[2] as string }
 }
 
 /** Runs a command to completion: code, stdout, stderr. */
@@ -130,48 +146,13 @@ export async function startReplica(
   env: Record<string, string>,
   opts: { timeoutMs?: number } = {},
 ): Promise<Omit<BotProcess, 'emulatorUrl'>> {
-  const proc = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
-    cwd: ROOT,
-    env: cleanEnv({ PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info', ...env }),
-    stdio: ['ignore', 'pipe', 'pipe'],
-  })
-  let out = ''
-  let err = ''
-  proc.stdout?.on('data', (d: Buffer) => {
-    out += d.toString()
-  })
-  proc.stderr?.on('data', (d: Buffer) => {
-    err += d.toString()
-  })
-  const exited = new Promise<number | null>((resolve) => proc.on('exit', (code) => resolve(code)))
-  t.teardown(() => {
-    if (proc.exitCode === null && proc.signalCode === null) proc.kill('SIGKILL')
-  })
-  // Complete lines only: the last one may still be arriving.
-  const logs = () =>
-    out
-      .slice(0, out.lastIndexOf('\n') + 1)
-      .split('\n')
-      .filter((l) => l.startsWith('{'))
-      .map((l) => JSON.parse(l) as Record<string, unknown>)
-  const deadline = Date.now() + (opts.timeoutMs ?? 20_000)
-  let started = logs().find((l) => l.msg === 'meeting-bot started')
-  while (!started) {
-    if (proc.exitCode !== null) throw new Error(`bot exited with ${proc.exitCode}: ${err}${out}`)
-    if (Date.now() > deadline) throw new Error(`bot did not start: ${err}${out}`)
-    await new Promise((r) => setTimeout(r, 50))
-    started = logs().find((l) => l.msg === 'meeting-bot started')
-  }
-  return {
-    proc,
-    botUrl: started.url as string,
-    stdout: () => out,
-    stderr: () => err,
-    logs,
-    stop: async (signal = 'SIGTERM') => {
-      proc.kill(signal)
-      return exited
-    },
-    exited,
-  }
+  const { running, waitUntil } = spawnMain(
+    t,
+    cleanEnv({ PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info', ...env }),
+  )
+  const started = await waitUntil(
+    () => running.logs().find((l) => l.msg === 'meeting-bot started'),
+    opts.timeoutMs ?? 20_000,
+  )
+  return { ...running, botUrl: started.url as string }
 }

@@ -1,32 +1,17 @@
 import t, { type Test } from 'tap'
 import type { InboundMessage } from '../../src/core/message.js'
-import { DingTalkEmulator } from '../../src/emulator/emulator.js'
-import { StreamTransport, type StreamTransportOptions } from '../../src/transports/stream.js'
-import { CLIENT_ID, captureLogger, FAST_STREAM, robotMessage, SECRET, waitFor } from '../helpers/index.js'
+import type { StreamTransportOptions } from '../../src/transports/stream.js'
+import { robotMessage, streamTransport, waitFor } from '../helpers/index.js'
 
 async function setup(
   t: Test,
   handle: (msg: InboundMessage) => Promise<unknown>,
   over: Partial<StreamTransportOptions> = {},
 ) {
-  const emu = await DingTalkEmulator.start({ clientId: CLIENT_ID, clientSecret: SECRET, meetings: [] })
-  const { log, capture } = captureLogger()
-  const stream = new StreamTransport({
-    clientId: CLIENT_ID,
-    clientSecret: SECRET,
-    apiBase: emu.baseUrl,
-    bot: { handle },
-    log,
-    ...FAST_STREAM,
-    ...over,
-  })
-  t.teardown(async () => {
-    await stream.stop()
-    await emu.close()
-  })
-  stream.start()
-  await waitFor(() => stream.status().state === 'connected', 3000, 'connected')
-  return { emu, gw: emu.stream, stream, capture }
+  const parts = await streamTransport(t, handle, over)
+  parts.stream.start()
+  await waitFor(() => parts.stream.status().state === 'connected', 3000, 'connected')
+  return parts
 }
 
 /** Burns CPU like the synchronous part of answering a message does. */

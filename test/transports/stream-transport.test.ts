@@ -1,34 +1,10 @@
 import { spawn } from 'node:child_process'
-import t, { type Test } from 'tap'
-import type { InboundMessage } from '../../src/core/message.js'
-import { DingTalkEmulator } from '../../src/emulator/emulator.js'
-import { StreamTransport, type StreamTransportOptions } from '../../src/transports/stream.js'
-import { CLIENT_ID, captureLogger, FAST_STREAM, robotMessage, SECRET, waitFor } from '../helpers/index.js'
+import t from 'tap'
+import { StreamTransport } from '../../src/transports/stream.js'
+import { captureLogger, robotMessage, streamTransport, waitFor } from '../helpers/index.js'
 import { cleanEnv, ROOT } from '../helpers/process.js'
 
-/** A transport fed to `handle`, against a fresh emulator; both closed when the test ends. */
-async function setup(
-  t: Test,
-  handle: (msg: InboundMessage) => Promise<unknown>,
-  over: Partial<StreamTransportOptions> = {},
-) {
-  const emu = await DingTalkEmulator.start({ clientId: CLIENT_ID, clientSecret: SECRET, meetings: [] })
-  const { log, capture } = captureLogger()
-  const stream = new StreamTransport({
-    clientId: CLIENT_ID,
-    clientSecret: SECRET,
-    apiBase: emu.baseUrl,
-    bot: { handle },
-    log,
-    ...FAST_STREAM,
-    ...over,
-  })
-  t.teardown(async () => {
-    await stream.stop()
-    await emu.close()
-  })
-  return { emu, gw: emu.stream, stream, capture }
-}
+const setup = streamTransport
 
 t.test('a handler that throws or rejects is logged; frames are still acked and handled', async (t) => {
   const seen: string[] = []
