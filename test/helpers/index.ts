@@ -129,18 +129,24 @@ export async function startStack(
     tuning?: Partial<Tuning>
     clock?: () => number
     store?: Store
+    /** Knobs of the emulator's stream gateway. */
+    gateway?: EmulatorOptions['stream']
+    /** Runs before the bot starts, to set up faults. */
+    before?: (emu: DingTalkEmulator) => void
   } = {},
 ): Promise<Stack> {
   const emu = await DingTalkEmulator.start({
     clientId: CLIENT_ID,
     clientSecret: SECRET,
     meetings: opts.meetings ?? fixtureMeetings(),
+    ...(opts.gateway ? { stream: opts.gateway } : {}),
   })
+  opts.before?.(emu)
   const { log, capture } = captureLogger()
   const app = createApp({
     config: testConfig(emu, opts.env),
     log,
-    tuning: { ...FAST, ...opts.tuning },
+    tuning: { ...FAST, stream: FAST_STREAM, ...opts.tuning },
     ...(opts.clock ? { clock: opts.clock } : {}),
     ...(opts.store ? { store: opts.store } : {}),
   })
@@ -213,37 +219,17 @@ export async function startStreamStack(
     waitConnected?: boolean
   } = {},
 ): Promise<StreamStack> {
-  const emu = await DingTalkEmulator.start({
-    clientId: CLIENT_ID,
-    clientSecret: SECRET,
-    meetings: fixtureMeetings(),
-    ...(opts.gateway ? { stream: opts.gateway } : {}),
+  const base = await startStack(t, {
+    env: { DINGTALK_TRANSPORTS: 'stream', ...opts.env },
+    tuning: { stream: { ...FAST_STREAM, ...opts.stream }, ...opts.tuning },
+    ...(opts.gateway ? { gateway: opts.gateway } : {}),
+    ...(opts.before ? { before: opts.before } : {}),
   })
-  opts.before?.(emu)
-  const { log, capture } = captureLogger()
-  const app = createApp({
-    config: testConfig(emu, { DINGTALK_TRANSPORTS: 'stream', ...opts.env }),
-    log,
-    tuning: { ...FAST, stream: { ...FAST_STREAM, ...opts.stream }, ...opts.tuning },
-  })
-  const url = await app.server.listen({ host: '127.0.0.1', port: 0 })
-  t.teardown(async () => {
-    await app.stop()
-    await emu.close()
-  })
-  const gw = emu.stream
+  const { app, url } = base
+  const gw = base.emu.stream
   const stack: StreamStack = {
-    emu,
-    app,
-    capture,
-    url,
+    ...base,
     gw,
-    post: (payload, headers = signedHeaders()) =>
-      fetch(`${url}/dingtalk/callback`, {
-        method: 'POST',
-        headers,
-        body: typeof payload === 'string' ? payload : JSON.stringify(payload),
-      }),
     async readyz() {
       const res = await fetch(`${url}/readyz`)
       return {
