@@ -130,19 +130,24 @@ export class SqliteStore implements Store {
     this.writeAll(batch)
   }
 
-  /** Brings a key the memory front does not hold (evicted, or from before a restart) back from the file. */
-  private async load(key: string): Promise<void> {
-    if (this.memory.peek(key)) return
-    const now = this.clock()
+  /**
+   * Brings a key the memory front does not hold (evicted, or from before a restart) back from the
+   * file. The caller has just found the key missing in memory. True when it brought it back.
+   */
+  private load(key: string): boolean {
     const queued = this.pending.get(key)
-    if (queued === undefined && !this.inFile.mightHave(key)) return
-    if (queued === null) return // deleted; the file catches up with the next batch
-    if (queued) {
-      await this.memory.set(key, queued.value, queued.expiresAt >= NEVER ? undefined : queued.expiresAt - now)
-      return
-    }
-    const row = this.stmt.one.get(key, now) as Row | undefined
-    if (row) await this.memory.set(key, row.value, row.expiresAt >= NEVER ? undefined : row.expiresAt - now)
+    if (queued === undefined && !this.inFile.mightHave(key)) return false
+    if (queued === null) return false // deleted; the file catches up with the next batch
+    const now = this.clock()
+    const row = queued ?? (this.stmt.one.get(key, now) as Row | undefined)
+    if (!row) return false
+    this.memory.setNow(key, row.value, row.expiresAt >= NEVER ? undefined : row.expiresAt - now)
+    return true
+  }
+
+  /** Whether the key is live, from memory or brought back from the file. */
+  private present(key: string): boolean {
+    return this.memory.has(key) || this.load(key)
   }
 
   /** Decided by the TTL an operation asks for, not by what is left of it later. */
@@ -155,8 +160,8 @@ export class SqliteStore implements Store {
    * (`long`), else a delete when the file may hold an older row (`before`: the key was live).
    */
   private changed(key: string, long: boolean, before: boolean): void {
-    const live = this.memory.peek(key)
-    if (live && long) {
+    const live = long ? this.memory.peek(key) : undefined
+    if (live) {
       const expiresAt = live.ttlMs === undefined ? NEVER : this.clock() + live.ttlMs
       this.pending.set(key, { value: live.value, expiresAt })
       this.inFile.add(key)
@@ -168,47 +173,44 @@ export class SqliteStore implements Store {
     this.flushTimer ??= setTimeout(() => this.flush(), FLUSH_EVERY_MS)
   }
 
-  /** Whether the file may hold a row for `key`: conservatively, whenever it is live. */
-  private held(key: string): boolean {
-    return this.memory.peek(key) !== undefined
-  }
+  // Everything below runs synchronously on the memory front (a miss reads the file once): no
+  // await inside, so no microtask per step; `async` only so that a failure is a rejection.
 
   async get(key: string): Promise<string | undefined> {
-    await this.load(key)
-    return this.memory.get(key)
+    const hit = this.memory.getNow(key)
+    if (hit !== undefined || !this.load(key)) return hit
+    return this.memory.getNow(key)
   }
 
   async set(key: string, value: string, ttlMs?: number): Promise<void> {
-    const before = this.held(key)
-    await this.memory.set(key, value, ttlMs)
+    const before = this.memory.has(key)
+    this.memory.setNow(key, value, ttlMs)
     this.changed(key, this.persistent(ttlMs), before)
   }
 
   async setIfAbsent(key: string, value: string, ttlMs: number): Promise<boolean> {
-    await this.load(key)
-    const done = await this.memory.setIfAbsent(key, value, ttlMs)
-    if (done) this.changed(key, this.persistent(ttlMs), false)
-    return done
+    if (this.present(key)) return false
+    this.memory.setNow(key, value, ttlMs)
+    this.changed(key, this.persistent(ttlMs), false)
+    return true
   }
 
   async compareAndSet(key: string, expected: string, value: string, ttlMs?: number): Promise<boolean> {
-    await this.load(key)
-    const before = this.held(key)
-    const done = await this.memory.compareAndSet(key, expected, value, ttlMs)
+    const before = this.present(key)
+    const done = this.memory.compareAndSetNow(key, expected, value, ttlMs)
     if (done) this.changed(key, this.persistent(ttlMs), before)
     return done
   }
 
   async compareAndDelete(key: string, expected: string): Promise<boolean> {
-    await this.load(key)
-    const before = this.held(key)
-    const done = await this.memory.compareAndDelete(key, expected)
+    const before = this.present(key)
+    const done = this.memory.compareAndDeleteNow(key, expected)
     if (done) this.changed(key, false, before)
     return done
   }
 
   async delete(key: string): Promise<void> {
-    await this.memory.delete(key)
+    this.memory.deleteNow(key)
     this.changed(key, false, true)
   }
 
@@ -229,9 +231,8 @@ export class SqliteStore implements Store {
   }
 
   async increment(key: string, ttlMs: number): Promise<number> {
-    await this.load(key)
-    const before = this.held(key)
-    const n = await this.memory.increment(key, ttlMs)
+    const before = this.present(key)
+    const n = this.memory.incrementNow(key, ttlMs)
     this.changed(key, this.persistent(ttlMs), before)
     return n
   }
