@@ -54,3 +54,68 @@ export function createLogger(
     out,
   )
 }
+
+type Level = 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal'
+type LogFn = (...args: unknown[]) => void
+
+/**
+ * A child logger that becomes a real pino child only when it first writes a line. pino builds a
+ * child's bindings eagerly, through the redaction above (measured: the largest single cost of a
+ * message that logs nothing at `warn`); a message's or a request's logger mostly writes nothing.
+ * The level is the parent's, read at each call.
+ */
+class LazyChild {
+  private real: Logger | undefined
+
+  constructor(
+    private readonly parent: Logger,
+    private readonly bound: Record<string, unknown>,
+  ) {}
+
+  private write(level: Level, args: unknown[]): void {
+    if (!this.parent.isLevelEnabled(level)) return
+    this.real ??= this.parent.child(this.bound)
+    ;(this.real[level] as LogFn)(...args)
+  }
+
+  trace(...args: unknown[]): void {
+    this.write('trace', args)
+  }
+  debug(...args: unknown[]): void {
+    this.write('debug', args)
+  }
+  info(...args: unknown[]): void {
+    this.write('info', args)
+  }
+  warn(...args: unknown[]): void {
+    this.write('warn', args)
+  }
+  error(...args: unknown[]): void {
+    this.write('error', args)
+  }
+  fatal(...args: unknown[]): void {
+    this.write('fatal', args)
+  }
+  silent(): void {}
+
+  get level(): string {
+    return this.parent.level
+  }
+
+  isLevelEnabled(level: string): boolean {
+    return this.parent.isLevelEnabled(level)
+  }
+
+  bindings(): Record<string, unknown> {
+    return { ...this.parent.bindings(), ...this.bound }
+  }
+
+  child(bindings: Record<string, unknown>): Logger {
+    return lazyChild(this.parent, { ...this.bound, ...bindings })
+  }
+}
+
+/** `parent.child(bindings)`, paid for only if a line is written. */
+export function lazyChild(parent: Logger, bindings: Record<string, unknown>): Logger {
+  return new LazyChild(parent, bindings) as unknown as Logger
+}

@@ -6,7 +6,7 @@ import Fastify, {
   LogController,
 } from 'fastify'
 import type { Registry } from 'prom-client'
-import type { Logger } from './logger.js'
+import { type Logger, lazyChild } from './logger.js'
 import type { Readiness } from './readiness.js'
 
 /** The HTTP server with its operational routes. Never listens: `main` does. */
@@ -19,6 +19,9 @@ export function buildServer(
     loggerInstance: log as FastifyBaseLogger,
     // One line per message comes from the bot; per-request lines would double it.
     logController: new LogController({ disableRequestLogging: true }),
+    // A request's logger (reqId) mostly writes nothing: built only when it does.
+    childLoggerFactory: (logger, bindings, opts) =>
+      Object.keys(opts).length > 0 ? logger.child(bindings, opts) : lazyChild(logger as Logger, bindings),
     // Behind a load balancer the client address is in X-Forwarded-For.
     trustProxy: true,
     return503OnClosing: true,

@@ -1,4 +1,5 @@
 import t from 'tap'
+import { lazyChild } from '../src/logger.js'
 import { captureLogger, robotMessage, SECRET, signedHeaders, startStack, waitFor } from './helpers/index.js'
 
 t.test('secret-bearing fields are redacted wherever they appear', async (t) => {
@@ -52,4 +53,58 @@ t.test('a whole conversation at debug level leaks no secret', async (t) => {
   t.notMatch(raw, new URL(session).searchParams.get('session') as string, 'session webhook')
   t.notMatch(raw, headers.sign as string, 'sign header')
   t.notMatch(raw, signedHeaders('forged').sign as string, 'forged sign header')
+})
+
+t.test('lazyChild: a real child only when a line is written, with the bindings and redaction', async (t) => {
+  const { log, capture } = captureLogger('info')
+  let children = 0
+  const parent = new Proxy(log, {
+    get(target, prop, receiver) {
+      if (prop === 'child') {
+        return (...args: Parameters<typeof log.child>) => {
+          children++
+          return target.child(...args)
+        }
+      }
+      const v = Reflect.get(target, prop, receiver)
+      return typeof v === 'function' ? v.bind(target) : v
+    },
+  })
+  const quiet = lazyChild(parent, { msgId: 'm1' })
+  quiet.debug('not at info')
+  t.equal(children, 0, 'nothing written: no child built')
+  t.equal(quiet.level, 'info')
+  t.equal(quiet.isLevelEnabled('debug'), false)
+  const loud = lazyChild(parent, { msgId: 'm2', sessionWebhook: 'https://x/?session=SECRET1' })
+  loud.info({ a: 1 }, 'one')
+  loud.warn('two')
+  t.equal(children, 1, 'one child for all of its lines')
+  const lines = capture.raw
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l))
+  t.match(lines, [
+    { msgId: 'm2', a: 1, msg: 'one' },
+    { msgId: 'm2', msg: 'two' },
+  ])
+  t.notMatch(capture.raw, 'SECRET1', 'bindings are redacted like any field')
+  const nested = loud.child({ command: 'meeting' })
+  t.same(nested.bindings(), {
+    service: 'meeting-bot',
+    msgId: 'm2',
+    sessionWebhook: 'https://x/?session=SECRET1',
+    command: 'meeting',
+  })
+  nested.error('three')
+  t.match(JSON.parse(capture.raw.trim().split('\n').at(-1) as string), {
+    msgId: 'm2',
+    command: 'meeting',
+    msg: 'three',
+  })
+  for (const level of ['trace', 'fatal', 'silent'] as const) loud[level]('x')
+  t.match(
+    JSON.parse(capture.raw.trim().split('\n').at(-1) as string),
+    { level: 60, msg: 'x' },
+    'fatal written, trace and silent not',
+  )
 })
