@@ -3,13 +3,20 @@ import type { Locale } from '../config.js'
 const ZERO_WIDTH = /[\u200b-\u200d\u2060\ufeff]/g
 /** `@name` tokens: DingTalk strips the robot's own name from `text`, not from rich text or others' names. */
 const MENTION = /(^|\s)@\S+/g
+const SPACES = /\s+/g
+/** Whitespace that is not a single plain space. */
+const ODD_SPACE = /\s\s|[^\S ]/
+const NOT_ASCII = /[^\x00-\x7f]/
 
 /**
  * Normalises what a user typed before any matching: Unicode NFKC (full-width `４２７` → `427`,
  * DingTalk's U+2005 spaces → spaces), no zero-width characters, no `@name` tokens, single spaces.
  */
 export function normalizeText(raw: string): string {
-  return raw.normalize('NFKC').replace(ZERO_WIDTH, '').replace(MENTION, '$1').replace(/\s+/g, ' ').trim()
+  // Plain ASCII (most questions) is its own NFKC form and holds no zero-width character.
+  let text = NOT_ASCII.test(raw) ? raw.normalize('NFKC').replace(ZERO_WIDTH, '') : raw
+  if (text.includes('@')) text = text.replace(MENTION, '$1')
+  return (ODD_SPACE.test(text) ? text.replace(SPACES, ' ') : text).trim()
 }
 
 const CJK = /[\u3400-\u9fff\uf900-\ufaff]/

@@ -54,7 +54,8 @@ export interface DeliverRequest {
   readonly log: Logger
   readonly inline?: InlineSlot | undefined
   /** Said once when a conversation goes over the pacing budget and replies start to queue. */
-  readonly slowDownNotice?: Reply
+  /** Made only when needed: the first reply a chat has to wait for in a window. */
+  readonly slowDownNotice?: () => Reply | Promise<Reply>
 }
 
 /**
@@ -85,10 +86,11 @@ export class Delivery {
       )
     }
     if (slot.delayMs === 0 && req.inline?.offer(req.reply)) return 'inline'
-    if (slot.firstDelay && req.slowDownNotice) {
+    const notice = slot.firstDelay ? req.slowDownNotice : undefined
+    if (notice) {
       // The budget leaves DingTalk's last slots free for exactly this notice.
       await this.sends
-        .run(() => this.send(req.msg, req.slowDownNotice as Reply, req.log))
+        .run(async () => this.send(req.msg, await notice(), req.log))
         .catch((err: unknown) => req.log.warn({ err }, 'could not send the slow-down notice'))
     }
     if (slot.delayMs > 0) {

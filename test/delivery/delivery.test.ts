@@ -163,7 +163,7 @@ t.test('pacing: over the budget replies queue, the chat is told once, nothing is
         msg: message(),
         reply: { msgtype: 'text', text: { content: `r${i}` } },
         log,
-        slowDownNotice: notice,
+        slowDownNotice: () => notice,
       }),
     ),
   )
