@@ -57,29 +57,65 @@ function joinUrl(c: ConferenceInfo): string | undefined {
   }
 }
 
-function cardLines(lookup: MeetingLookup, ctx: CardContext): { title: string; lines: string[] } {
+const field = (label: string, value: string) => `- **${label}:** ${value}`
+
+/** Everything on a card but the duration and the mention: fixed for one cached conference. */
+interface CardParts {
+  readonly title: string
+  /** Title, status, creator, start, end. */
+  readonly head: string
+  /** Participants, room code, recording, shared-room note. */
+  readonly tail: string
+  readonly url: string | undefined
+}
+
+function cardParts(lookup: MeetingLookup, ctx: CardContext): CardParts {
   const c = lookup.conference
   const t = strings(ctx.locale)
   const status = (c.status in STATUS_ICON ? c.status : 0) as 0 | 1 | 2
   const title = escapeMarkdown(c.title ?? '') || t.untitled
-  const field = (label: string, value: string) => `- **${label}:** ${value}`
-  const lines = [`#### ${title}`, field(t.status, `${STATUS_ICON[status]} ${t.statusLabel[status]}`)]
-  if (c.creatorNick) lines.push(field(t.creator, escapeMarkdown(c.creatorNick)))
-  if (c.startTime !== undefined) lines.push(field(t.start, formatTime(c.startTime, ctx.locale, ctx.timeZone)))
+  const head = [`#### ${title}`, field(t.status, `${STATUS_ICON[status]} ${t.statusLabel[status]}`)]
+  if (c.creatorNick) head.push(field(t.creator, escapeMarkdown(c.creatorNick)))
+  if (c.startTime !== undefined) head.push(field(t.start, formatTime(c.startTime, ctx.locale, ctx.timeZone)))
   if (c.status === 1 && c.endTime !== undefined) {
-    lines.push(field(t.end, formatTime(c.endTime, ctx.locale, ctx.timeZone, c.startTime)))
+    head.push(field(t.end, formatTime(c.endTime, ctx.locale, ctx.timeZone, c.startTime)))
   }
-  const duration = durationLine(c, ctx)
-  if (duration) lines.push(field(t.duration, duration))
-  lines.push(field(t.participants, participantsLine(c, ctx.locale)))
-  if (c.roomCode) lines.push(field(t.roomCode, formatRoomCode(c.roomCode)))
+  const tail = [field(t.participants, participantsLine(c, ctx.locale))]
+  if (c.roomCode) tail.push(field(t.roomCode, formatRoomCode(c.roomCode)))
   const rec = c.cloudRecordStatus
   if (rec !== undefined && rec >= 1 && rec <= 3)
-    lines.push(field(t.recording, t.recordingLabel[rec] as string))
+    tail.push(field(t.recording, t.recordingLabel[rec] as string))
   if (lookup.sharedCount > 1 && lookup.choice !== 'byId') {
-    lines.push('', `> ${t.shared(lookup.sharedCount, t.choice[lookup.choice] as string)}`)
+    tail.push('', `> ${t.shared(lookup.sharedCount, t.choice[lookup.choice] as string)}`)
   }
-  return { title: `${c.title ?? t.untitled} · ${t.statusLabel[status]}`, lines }
+  return {
+    title: `${c.title ?? t.untitled} · ${t.statusLabel[status]}`,
+    head: head.join('\n'),
+    tail: tail.join('\n'),
+    url: joinUrl(c),
+  }
+}
+
+/**
+ * The parts by conference object: the meeting service hands out the same (read-only) object for
+ * as long as its cache entry lives, and every question about a hot meeting renders the same
+ * parts (profiled: URL parsing, escaping and joining were most of a card's cost). Weak keys: a
+ * conference that leaves the cache takes its parts with it.
+ */
+const partsCache = new WeakMap<ConferenceInfo, Map<string, CardParts>>()
+
+function cachedParts(lookup: MeetingLookup, ctx: CardContext): CardParts {
+  const key = `${ctx.locale}|${ctx.timeZone}|${lookup.sharedCount}|${lookup.choice}`
+  let byKey = partsCache.get(lookup.conference)
+  const hit = byKey?.get(key)
+  if (hit) return hit
+  const parts = cardParts(lookup, ctx)
+  if (!byKey) {
+    byKey = new Map()
+    partsCache.set(lookup.conference, byKey)
+  }
+  byKey.set(key, parts)
+  return parts
 }
 
 /**
@@ -88,15 +124,17 @@ function cardLines(lookup: MeetingLookup, ctx: CardContext): { title: string; li
  * in the text instead.
  */
 export function meetingCard(lookup: MeetingLookup, ctx: CardContext): Reply {
-  const { title, lines } = cardLines(lookup, ctx)
-  const url = joinUrl(lookup.conference)
+  const { title, head, tail, url } = cachedParts(lookup, ctx)
+  const duration = durationLine(lookup.conference, ctx)
+  const body = duration
+    ? `${head}\n${field(strings(ctx.locale).duration, duration)}\n${tail}`
+    : `${head}\n${tail}`
   if (url) {
-    if (ctx.mention) lines.push('', mentionOf(ctx.mention, false))
-    const text = lines.join('\n')
+    const text = ctx.mention ? `${body}\n\n${mentionOf(ctx.mention, false)}` : body
     return {
       msgtype: 'actionCard',
       actionCard: { title, text, singleTitle: strings(ctx.locale).join, singleURL: url },
     }
   }
-  return withMention({ msgtype: 'markdown', markdown: { title, text: lines.join('\n') } }, ctx.mention)
+  return withMention({ msgtype: 'markdown', markdown: { title, text: body } }, ctx.mention)
 }

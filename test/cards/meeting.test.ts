@@ -134,3 +134,19 @@ t.test('missing fields degrade gracefully', async (t) => {
   t.match(text, 'unknown in the meeting now')
   t.notMatch(text, 'Start')
 })
+
+t.test('the same cached conference: parts are reused, the duration follows the clock', async (t) => {
+  const ctx = { locale: 'en' as Locale, timeZone: 'Asia/Shanghai' }
+  const text = (r: ReturnType<typeof meetingCard>) =>
+    r.msgtype === 'actionCard' ? r.actionCard.text : r.msgtype === 'markdown' ? r.markdown.text : ''
+  const first = text(meetingCard(lookup(live), { ...ctx, now: NOW }))
+  const later = text(meetingCard(lookup(live), { ...ctx, now: NOW + 60 * 60_000 }))
+  t.match(first, 'running for 25 min')
+  t.match(later, 'running for 1 h 25 min')
+  t.equal(later.replace(/running for [^\n]*/, ''), first.replace(/running for [^\n]*/, ''), 'the rest is the same')
+  const shared = text(meetingCard(lookup(live, 3, 'inProgress'), { ...ctx, now: NOW }))
+  t.match(shared, '3 meetings', 'another lookup shape of the same conference is its own card')
+  t.notMatch(first, '3 meetings')
+  const zh = text(meetingCard(lookup(live), { ...ctx, locale: 'zh-CN', now: NOW }))
+  t.not(zh, first, 'another locale is its own card')
+})
