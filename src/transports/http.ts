@@ -21,23 +21,69 @@ export const CALLBACK_BODY_LIMIT = 64 * 1024
 
 /** Holds the HTTP response open for a fast answer; after the deadline the reply goes by webhook. */
 class ResponseSlot implements InlineSlot {
-  private open = true
-  private settle!: (reply: Reply | undefined) => void
-  readonly result = new Promise<Reply | undefined>((resolve) => {
-    this.settle = resolve
-  })
+  /** Dropped once answered: the deadline queue may hold the slot a while longer. */
+  private reply: FastifyReply | undefined
 
-  offer(reply: Reply): boolean {
-    if (!this.open) return false
-    this.open = false
-    this.settle(reply)
-    return true
+  constructor(reply: FastifyReply) {
+    this.reply = reply
   }
 
+  offer(answer: Reply): boolean {
+    return this.send(answer)
+  }
+
+  /** No answer (yet): `empty` now; the answer, if any, goes by webhook. */
   close(): void {
-    if (!this.open) return
-    this.open = false
-    this.settle(undefined)
+    this.send(EMPTY_REPLY)
+  }
+
+  private send(payload: Reply | typeof EMPTY_REPLY): boolean {
+    const reply = this.reply
+    if (!reply) return false
+    this.reply = undefined
+    void reply.send(payload)
+    return true
+  }
+}
+
+/**
+ * The inline deadlines of every open response, on one timer: they all wait the same time, so the
+ * first in is the first due. (A timer per request was measured at several µs to set and clear.)
+ */
+class Deadlines {
+  private queue: Array<{ readonly at: number; readonly slot: ResponseSlot }> = []
+  private head = 0
+  private timer: NodeJS.Timeout | undefined
+
+  constructor(private readonly ms: number) {}
+
+  add(slot: ResponseSlot): void {
+    this.queue.push({ at: performance.now() + this.ms, slot })
+    this.timer ??= setTimeout(() => this.due(), this.ms)
+  }
+
+  private due(): void {
+    this.timer = undefined
+    const now = performance.now()
+    let next = this.queue[this.head]
+    while (next && next.at <= now) {
+      next.slot.close()
+      next = this.queue[++this.head]
+    }
+    if (this.head > 1024 && this.head * 2 > this.queue.length) {
+      this.queue = this.queue.slice(this.head)
+      this.head = 0
+    }
+    if (next) this.timer = setTimeout(() => this.due(), Math.max(1, next.at - now))
+  }
+
+  /** Server closing: every open response gets its `empty` now. */
+  closeAll(): void {
+    clearTimeout(this.timer)
+    this.timer = undefined
+    for (let i = this.head; i < this.queue.length; i++) this.queue[i]?.slot.close()
+    this.queue = []
+    this.head = 0
   }
 }
 
@@ -47,14 +93,20 @@ class ResponseSlot implements InlineSlot {
  */
 export function registerHttpTransport(app: FastifyInstance, opts: HttpTransportOptions): void {
   const clock = opts.clock ?? Date.now
+  const deadlines = new Deadlines(opts.inlineDeadlineMs)
+  app.addHook('onClose', (_app, done) => {
+    deadlines.closeAll()
+    done()
+  })
   app.post<{ Body: RobotMessagePayload }>(
     CALLBACK_PATH,
     {
       bodyLimit: CALLBACK_BODY_LIMIT,
       schema: { body: robotMessageSchema },
-      onRequest: async (req: FastifyRequest, reply: FastifyReply) => {
+      onRequest: (req: FastifyRequest, reply: FastifyReply, done: () => void) => {
         if (!opts.accepting()) {
-          return reply.code(503).send({ error: 'shutting_down', message: 'the bot is shutting down' })
+          reply.code(503).send({ error: 'shutting_down', message: 'the bot is shutting down' })
+          return
         }
         const verdict = verifyCallbackSignature(
           { timestamp: req.headers.timestamp, sign: req.headers.sign },
@@ -63,18 +115,17 @@ export function registerHttpTransport(app: FastifyInstance, opts: HttpTransportO
         )
         if (!verdict.ok) {
           req.log.warn({ reason: verdict.reason, ip: req.ip }, 'callback rejected: bad signature')
-          return reply.code(401).send({ error: 'unauthorized', message: verdict.reason })
+          reply.code(401).send({ error: 'unauthorized', message: verdict.reason })
+          return
         }
+        done()
       },
     },
-    async (req) => {
-      const msg = toInboundMessage(req.body, 'http', clock())
-      const slot = new ResponseSlot()
-      const timer = setTimeout(() => slot.close(), opts.inlineDeadlineMs)
-      void opts.bot.handle(msg, slot).finally(() => slot.close())
-      const reply = await slot.result
-      clearTimeout(timer)
-      return reply ?? EMPTY_REPLY
+    (req, reply) => {
+      // The answer, or `empty` at the deadline or when there is none; never both (the slot sends once).
+      const slot = new ResponseSlot(reply)
+      deadlines.add(slot)
+      void opts.bot.handle(toInboundMessage(req.body, 'http', clock()), slot).finally(() => slot.close())
     },
   )
 }
