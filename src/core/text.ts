@@ -6,7 +6,7 @@ const MENTION = /(^|\s)@\S+/g
 const SPACES = /\s+/g
 /** Whitespace that is not a single plain space. */
 const ODD_SPACE = /\s\s|[^\S ]/
-const NOT_ASCII = /[^\x00-\x7f]/
+const NOT_ASCII = /[\u0080-\uffff]/
 
 /**
  * Normalises what a user typed before any matching: Unicode NFKC (full-width `４２７` → `427`,

@@ -143,7 +143,11 @@ t.test('the same cached conference: parts are reused, the duration follows the c
   const later = text(meetingCard(lookup(live), { ...ctx, now: NOW + 60 * 60_000 }))
   t.match(first, 'running for 25 min')
   t.match(later, 'running for 1 h 25 min')
-  t.equal(later.replace(/running for [^\n]*/, ''), first.replace(/running for [^\n]*/, ''), 'the rest is the same')
+  t.equal(
+    later.replace(/running for [^\n]*/, ''),
+    first.replace(/running for [^\n]*/, ''),
+    'the rest is the same',
+  )
   const shared = text(meetingCard(lookup(live, 3, 'inProgress'), { ...ctx, now: NOW }))
   t.match(shared, '3 meetings', 'another lookup shape of the same conference is its own card')
   t.notMatch(first, '3 meetings')

@@ -96,29 +96,32 @@ t.test('LocalFlight shares one execution per key, then forgets it', async (t) =>
   t.equal(await f.run('x', async () => 'ok'), 'ok', 'a failure is not remembered')
 })
 
-t.test('bounded: evicts a batch (1/64 of the bound) in one walk, oldest first; size never above the bound', async (t) => {
-  const s = new MemoryStore({ maxEntries: 128 })
-  await s.set('settings:c1', 'keep')
-  for (let i = 0; i < 128; i++) await s.set(`k${i}`, 'v', 60_000)
-  t.equal(s.size, 126, '129 entries > 128: down to 128 - 2 in one walk')
-  t.equal(await s.get('settings:c1'), 'keep')
-  t.equal(await s.get('k2'), undefined, 'the three oldest expiring entries went')
-  t.equal(await s.get('k3'), 'v')
-  let max = 0
-  for (let i = 128; i < 1000; i++) {
-    await s.set(`k${i}`, 'v', 60_000)
-    max = Math.max(max, s.size)
-  }
-  t.equal(max, 128, 'never above the bound')
-  t.equal(await s.get('k999'), 'v')
-  // Mostly permanent: over the bound rather than losing a chat's settings; expiring ones still go.
-  const p = new MemoryStore({ maxEntries: 64 })
-  for (let i = 0; i < 70; i++) await p.set(`settings:${i}`, 'keep')
-  for (let i = 0; i < 10; i++) await p.set(`x${i}`, 'v', 60_000)
-  t.ok(p.size >= 70 && p.size <= 71, `permanent entries kept, expiring ones evicted (size ${p.size})`)
-  t.equal(await p.get('x9'), p.size === 71 ? 'v' : undefined)
-  t.equal(await p.get('settings:0'), 'keep')
-})
+t.test(
+  'bounded: evicts a batch (1/64 of the bound) in one walk, oldest first; size never above the bound',
+  async (t) => {
+    const s = new MemoryStore({ maxEntries: 128 })
+    await s.set('settings:c1', 'keep')
+    for (let i = 0; i < 128; i++) await s.set(`k${i}`, 'v', 60_000)
+    t.equal(s.size, 126, '129 entries > 128: down to 128 - 2 in one walk')
+    t.equal(await s.get('settings:c1'), 'keep')
+    t.equal(await s.get('k2'), undefined, 'the three oldest expiring entries went')
+    t.equal(await s.get('k3'), 'v')
+    let max = 0
+    for (let i = 128; i < 1000; i++) {
+      await s.set(`k${i}`, 'v', 60_000)
+      max = Math.max(max, s.size)
+    }
+    t.equal(max, 128, 'never above the bound')
+    t.equal(await s.get('k999'), 'v')
+    // Mostly permanent: over the bound rather than losing a chat's settings; expiring ones still go.
+    const p = new MemoryStore({ maxEntries: 64 })
+    for (let i = 0; i < 70; i++) await p.set(`settings:${i}`, 'keep')
+    for (let i = 0; i < 10; i++) await p.set(`x${i}`, 'v', 60_000)
+    t.ok(p.size >= 70 && p.size <= 71, `permanent entries kept, expiring ones evicted (size ${p.size})`)
+    t.equal(await p.get('x9'), p.size === 71 ? 'v' : undefined)
+    t.equal(await p.get('settings:0'), 'keep')
+  },
+)
 
 t.test('bounded: an entry read since it was written outlives a flood of newer writes (CLOCK)', async (t) => {
   const s = new MemoryStore({ maxEntries: 64 })
