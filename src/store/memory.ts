@@ -38,8 +38,23 @@ export class MemoryStore implements Store {
     return e
   }
 
-  private write(key: string, value: string, ttlMs: number | undefined): void {
-    this.map.delete(key)
+  /** Writes in place when the key is there (one lookup); true when it replaced a live entry. */
+  private write(key: string, value: string, ttlMs: number | undefined): boolean {
+    const e = this.map.get(key)
+    if (e === undefined) {
+      this.insert(key, value, ttlMs)
+      return false
+    }
+    const now = this.now()
+    const wasLive = e.expiresAt > now
+    e.value = value
+    e.expiresAt = ttlMs === undefined ? Number.POSITIVE_INFINITY : now + ttlMs
+    // Rewritten counts as recently used: the next eviction walk spares it once.
+    e.used = true
+    return wasLive
+  }
+
+  private insert(key: string, value: string, ttlMs: number | undefined): void {
     this.map.set(key, {
       value,
       expiresAt: ttlMs === undefined ? Number.POSITIVE_INFINITY : this.now() + ttlMs,
@@ -86,7 +101,7 @@ export class MemoryStore implements Store {
 
   setIfAbsentNow(key: string, value: string, ttlMs: number): boolean {
     if (this.live(key)) return false
-    this.write(key, value, ttlMs)
+    this.insert(key, value, ttlMs)
     return true
   }
 
@@ -102,11 +117,16 @@ export class MemoryStore implements Store {
   }
 
   incrementNow(key: string, ttlMs: number): number {
+    const n = this.incrementIfLive(key)
+    if (n !== undefined) return n
+    this.insert(key, '1', ttlMs)
+    return 1
+  }
+
+  /** Adds one to a live counter (its expiry unchanged); undefined when there is none. */
+  incrementIfLive(key: string): number | undefined {
     const e = this.live(key)
-    if (!e) {
-      this.write(key, '1', ttlMs)
-      return 1
-    }
+    if (!e) return undefined
     const n = Number(e.value) + 1
     e.value = String(n)
     return n
@@ -125,8 +145,9 @@ export class MemoryStore implements Store {
     this.write(key, value, ttlMs)
   }
 
-  setNow(key: string, value: string, ttlMs?: number): void {
-    this.write(key, value, ttlMs)
+  /** True when it replaced a live entry. */
+  setNow(key: string, value: string, ttlMs?: number): boolean {
+    return this.write(key, value, ttlMs)
   }
 
   async setIfAbsent(key: string, value: string, ttlMs: number): Promise<boolean> {

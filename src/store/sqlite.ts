@@ -1,5 +1,7 @@
 import { accessSync, constants, mkdirSync } from 'node:fs'
+import { createRequire } from 'node:module'
 import { join } from 'node:path'
+import { Worker } from 'node:worker_threads'
 import Database from 'better-sqlite3'
 import { KeyFilter } from './key-filter.js'
 import { MemoryStore } from './memory.js'
@@ -23,6 +25,40 @@ export const PERSIST_MIN_MS = 5 * 60_000
 const FLUSH_EVERY_MS = 10
 
 type Pending = { value: string; expiresAt: number } | null
+
+/**
+ * The writer thread: its own connection to the file, one transaction per batch. Plain CommonJS
+ * evaluated as a worker, so it runs the same under tsx, tap and the built bot; the driver's path
+ * comes from the main thread. Batches are flat `[key, value | null (delete), expiresAt, ...]`.
+ */
+const WRITER_SOURCE = `
+const { parentPort, workerData } = require('node:worker_threads')
+const Database = require(workerData.driver)
+const db = new Database(workerData.file)
+db.pragma('synchronous = NORMAL')
+const upsert = db.prepare('INSERT OR REPLACE INTO kv (key, value, expires_at) VALUES (?, ?, ?)')
+const del = db.prepare('DELETE FROM kv WHERE key = ?')
+const writeAll = db.transaction((rows) => {
+  for (let i = 0; i < rows.length; i += 3) {
+    if (rows[i + 1] === null) del.run(rows[i])
+    else upsert.run(rows[i], rows[i + 1], rows[i + 2])
+  }
+})
+parentPort.on('message', (m) => {
+  if (m.close) {
+    db.close()
+    parentPort.postMessage({ closed: true })
+    return
+  }
+  try {
+    writeAll(m.rows)
+    parentPort.postMessage({ seq: m.seq })
+  } catch (err) {
+    parentPort.postMessage({ seq: m.seq, error: String((err && err.message) || err), code: err && err.code })
+  }
+})
+`
+const DRIVER = createRequire(import.meta.url).resolve('better-sqlite3')
 type Row = { value: string; expiresAt: number }
 
 /** How many entries the memory front holds; the file holds the rest. */
@@ -44,9 +80,15 @@ export class SqliteStore implements Store {
   readonly kind = 'sqlite'
   private readonly db: Database.Database
   private readonly memory: MemoryStore
-  private readonly stmt: Record<'upsert' | 'del' | 'delPrefix' | 'purge' | 'one' | 'keys', Database.Statement>
-  private readonly writeAll: (batch: Map<string, Pending>) => void
+  private readonly stmt: Record<'delPrefix' | 'purge' | 'one' | 'keys', Database.Statement>
+  private readonly writer: Worker
+  /** Changes not yet sent to the writer. */
   private pending = new Map<string, Pending>()
+  /** Batches the writer has not committed yet, by sequence number: reads look here before the file. */
+  private readonly inflight = new Map<number, Map<string, Pending>>()
+  private seq = 0
+  private idleWaiters: Array<() => void> = []
+  private writerClosed: (() => void) | undefined
   /** Every key that may have a row in the file: a miss anywhere else needs no read. */
   private readonly inFile = new KeyFilter()
   private flushTimer: NodeJS.Timeout | undefined
@@ -87,18 +129,31 @@ export class SqliteStore implements Store {
       throw new DataFileError(file, describe(err), { cause: err })
     }
     this.stmt = {
-      upsert: this.db.prepare('INSERT OR REPLACE INTO kv (key, value, expires_at) VALUES (?, ?, ?)'),
-      del: this.db.prepare('DELETE FROM kv WHERE key = ?'),
       delPrefix: this.db.prepare('DELETE FROM kv WHERE key >= ? AND key < ?'),
       purge: this.db.prepare('DELETE FROM kv WHERE expires_at <= ?'),
       one: this.db.prepare('SELECT value, expires_at AS expiresAt FROM kv WHERE key = ? AND expires_at > ?'),
       keys: this.db.prepare('SELECT key FROM kv').pluck(),
     }
-    this.writeAll = this.db.transaction((batch: Map<string, Pending>) => {
-      for (const [key, row] of batch) {
-        if (row) this.stmt.upsert.run(key, row.value, row.expiresAt)
-        else this.stmt.del.run(key)
+    // Writes go to their own thread: a commit, and now and then a WAL checkpoint that fsyncs,
+    // never holds up the event loop (measured: ~14 µs of SQLite per answered message in the HTTP
+    // benchmark, checkpoints up to 40 ms).
+    this.writer = new Worker(WRITER_SOURCE, {
+      eval: true,
+      workerData: { file, driver: DRIVER },
+      execArgv: [],
+    })
+    this.writer.unref()
+    this.writer.on('message', (m: { seq?: number; error?: string; code?: string; closed?: boolean }) => {
+      if (m.closed) return this.writerClosed?.()
+      this.inflight.delete(m.seq as number)
+      if (m.error) {
+        // As a failed synchronous write would: the process cannot keep its promises of durability.
+        const err = Object.assign(new Error(m.error), { code: m.code })
+        setImmediate(() => {
+          throw new DataFileError(file, describe(err), { cause: err })
+        })
       }
+      if (this.inflight.size === 0) this.settled()
     })
     this.memory = new MemoryStore({ clock, maxEntries: memoryEntries })
     this.fillFilter()
@@ -120,14 +175,45 @@ export class SqliteStore implements Store {
     return n
   }
 
-  /** Writes everything changed so far, in one transaction. */
+  /** Sends everything changed so far to the writer, to be committed in one transaction. */
   flush(): void {
     clearTimeout(this.flushTimer)
     this.flushTimer = undefined
     if (this.pending.size === 0 || this.closed) return
     const batch = this.pending
     this.pending = new Map()
-    this.writeAll(batch)
+    const rows: Array<string | number | null> = []
+    for (const [key, row] of batch) rows.push(key, row ? row.value : null, row ? row.expiresAt : 0)
+    const seq = ++this.seq
+    this.inflight.set(seq, batch)
+    // Held open while a batch is on its way: a shutdown waits for it (see close).
+    this.writer.ref()
+    this.writer.postMessage({ seq, rows })
+  }
+
+  /** Resolves once the writer has committed everything sent to it. */
+  written(): Promise<void> {
+    if (this.inflight.size === 0) return Promise.resolve()
+    return new Promise((resolve) => this.idleWaiters.push(resolve))
+  }
+
+  private settled(): void {
+    this.writer.unref()
+    const waiters = this.idleWaiters
+    this.idleWaiters = []
+    for (const w of waiters) w()
+  }
+
+  /** The newest state of a key on its way to the file, if any. */
+  private queuedFor(key: string): Pending | undefined {
+    const p = this.pending.get(key)
+    if (p !== undefined || this.inflight.size === 0) return p
+    let found: Pending | undefined
+    for (const batch of this.inflight.values()) {
+      const b = batch.get(key)
+      if (b !== undefined) found = b
+    }
+    return found
   }
 
   /**
@@ -135,7 +221,7 @@ export class SqliteStore implements Store {
    * file. The caller has just found the key missing in memory. True when it brought it back.
    */
   private load(key: string): boolean {
-    const queued = this.pending.get(key)
+    const queued = this.queuedFor(key)
     if (queued === undefined && !this.inFile.mightHave(key)) return false
     if (queued === null) return false // deleted; the file catches up with the next batch
     const now = this.clock()
@@ -161,14 +247,16 @@ export class SqliteStore implements Store {
    */
   private changed(key: string, long: boolean, before: boolean): void {
     const live = long ? this.memory.peek(key) : undefined
-    if (live) {
-      const expiresAt = live.ttlMs === undefined ? NEVER : this.clock() + live.ttlMs
-      this.pending.set(key, { value: live.value, expiresAt })
-      this.inFile.add(key)
-    } else if (before) {
+    if (live) this.queue(key, live.value, live.ttlMs)
+    else if (before) this.queue(key, null)
+  }
+
+  private queue(key: string, value: string | null, ttlMs?: number): void {
+    if (value === null) {
       this.pending.set(key, null)
     } else {
-      return
+      this.pending.set(key, { value, expiresAt: ttlMs === undefined ? NEVER : this.clock() + ttlMs })
+      this.inFile.add(key)
     }
     this.flushTimer ??= setTimeout(() => this.flush(), FLUSH_EVERY_MS)
   }
@@ -183,15 +271,16 @@ export class SqliteStore implements Store {
   }
 
   async set(key: string, value: string, ttlMs?: number): Promise<void> {
-    const before = this.memory.has(key)
-    this.memory.setNow(key, value, ttlMs)
-    this.changed(key, this.persistent(ttlMs), before)
+    const before = this.memory.setNow(key, value, ttlMs)
+    if (this.persistent(ttlMs)) this.queue(key, value, ttlMs)
+    // Now short-lived: an older row in the file (even one memory had dropped) must not come back.
+    else if (before || this.inFile.mightHave(key)) this.queue(key, null)
   }
 
   async setIfAbsent(key: string, value: string, ttlMs: number): Promise<boolean> {
     if (this.present(key)) return false
-    this.memory.setNow(key, value, ttlMs)
-    this.changed(key, this.persistent(ttlMs), false)
+    this.memory.setIfAbsentNow(key, value, ttlMs)
+    if (this.persistent(ttlMs)) this.queue(key, value, ttlMs)
     return true
   }
 
@@ -217,6 +306,7 @@ export class SqliteStore implements Store {
   async deletePrefix(prefix: string): Promise<number> {
     // Rare (an admin's /cache clear): count what is live in either place, then delete in both.
     this.flush()
+    await this.written()
     const now = this.clock()
     const inFile = (
       this.db
@@ -231,9 +321,13 @@ export class SqliteStore implements Store {
   }
 
   async increment(key: string, ttlMs: number): Promise<number> {
-    const before = this.present(key)
-    const n = this.memory.incrementNow(key, ttlMs)
-    this.changed(key, this.persistent(ttlMs), before)
+    let n = this.memory.incrementIfLive(key)
+    if (n === undefined) {
+      this.load(key)
+      n = this.memory.incrementNow(key, ttlMs)
+    }
+    // n > 1: the counter was live before (in memory or in the file).
+    this.changed(key, this.persistent(ttlMs), n > 1)
     return n
   }
 
@@ -242,6 +336,13 @@ export class SqliteStore implements Store {
     this.flush()
     this.closed = true
     clearInterval(this.purgeTimer)
+    await this.written()
+    this.writer.ref()
+    await new Promise<void>((resolve) => {
+      this.writerClosed = resolve
+      this.writer.postMessage({ close: true })
+    })
+    await this.writer.terminate()
     this.db.close()
     await this.memory.close()
   }
