@@ -4,12 +4,16 @@ import { enUS, zhCN } from 'date-fns/locale'
 import type { Locale } from '../config.js'
 import { strings } from '../i18n.js'
 
+/** Anything `escapeMarkdown` rewrites; most names and titles hold none. */
+const MARKUP = /[\r\n\t\\`*_[\]~<>]/
+
 /**
  * Escapes user-controlled text (titles, nicknames) for DingTalk markdown. User text never starts a
  * line on our cards, so only inline markup needs escaping: emphasis, code, brackets (no brackets,
  * no links or images), HTML. Line breaks collapse, so a title cannot add lines of its own.
  */
 export function escapeMarkdown(text: string): string {
+  if (!MARKUP.test(text)) return text.trim()
   return text
     .replace(/[\r\n\t]+/g, ' ')
     .replace(/[\\`*_[\]~]/g, (c) => `\\${c}`)
