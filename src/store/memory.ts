@@ -132,6 +132,11 @@ export class MemoryStore implements Store {
     return n
   }
 
+  /** Adds an entry the caller has just found absent (no second lookup). */
+  insertNow(key: string, value: string, ttlMs?: number): void {
+    this.insert(key, value, ttlMs)
+  }
+
   /** Whether the key holds a live entry (does not count as a read). */
   has(key: string): boolean {
     return this.live(key) !== undefined

@@ -282,7 +282,7 @@ export class SqliteStore implements Store {
 
   async setIfAbsent(key: string, value: string, ttlMs: number): Promise<boolean> {
     if (this.present(key)) return false
-    this.memory.setIfAbsentNow(key, value, ttlMs)
+    this.memory.insertNow(key, value, ttlMs)
     if (this.persistent(ttlMs)) this.queue(key, value, ttlMs)
     return true
   }
@@ -326,8 +326,12 @@ export class SqliteStore implements Store {
   async increment(key: string, ttlMs: number): Promise<number> {
     let n = this.memory.incrementIfLive(key)
     if (n === undefined) {
-      this.load(key)
-      n = this.memory.incrementNow(key, ttlMs)
+      if (this.load(key)) {
+        n = this.memory.incrementNow(key, ttlMs)
+      } else {
+        this.memory.insertNow(key, '1', ttlMs)
+        n = 1
+      }
     }
     // n > 1: the counter was live before (in memory or in the file).
     this.changed(key, this.persistent(ttlMs), n > 1)

@@ -3,7 +3,7 @@ import type { Bot } from '../core/bot.js'
 import { EMPTY_REPLY, type Reply } from '../core/message.js'
 import type { InlineSlot } from '../delivery/delivery.js'
 import { type RobotMessagePayload, robotMessageSchema, toInboundMessage } from '../dingtalk/robot-message.js'
-import { verifyCallbackSignature } from '../dingtalk/signature.js'
+import { SignatureMemo, verifyCallbackSignature } from '../dingtalk/signature.js'
 
 export interface HttpTransportOptions {
   readonly bot: Bot<unknown>
@@ -94,6 +94,7 @@ class Deadlines {
 export function registerHttpTransport(app: FastifyInstance, opts: HttpTransportOptions): void {
   const clock = opts.clock ?? Date.now
   const deadlines = new Deadlines(opts.inlineDeadlineMs)
+  const signatures = new SignatureMemo(opts.secret)
   app.addHook('onClose', (_app, done) => {
     deadlines.closeAll()
     done()
@@ -110,7 +111,7 @@ export function registerHttpTransport(app: FastifyInstance, opts: HttpTransportO
         }
         const verdict = verifyCallbackSignature(
           { timestamp: req.headers.timestamp, sign: req.headers.sign },
-          opts.secret,
+          signatures,
           clock(),
         )
         if (!verdict.ok) {

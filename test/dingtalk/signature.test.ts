@@ -1,5 +1,10 @@
 import t from 'tap'
-import { MAX_CLOCK_SKEW_MS, signCallback, verifyCallbackSignature } from '../../src/dingtalk/signature.js'
+import {
+  MAX_CLOCK_SKEW_MS,
+  SignatureMemo,
+  signCallback,
+  verifyCallbackSignature,
+} from '../../src/dingtalk/signature.js'
 import { fixture } from '../helpers/index.js'
 
 const vectors = fixture<Array<{ timestamp: string; appSecret: string; sign: string }>>(
@@ -49,3 +54,26 @@ t.test('rejections say why, never what the signature should be', async (t) => {
     'other secret',
   )
 })
+
+t.test(
+  'SignatureMemo: the same verdicts as the plain secret, remembered per timestamp, bounded',
+  async (t) => {
+    const memo = new SignatureMemo('memo-secret', 4)
+    const now = 1_800_000_000_000
+    for (let i = 0; i < 10; i++) {
+      const timestamp = String(now + (i % 6))
+      const sign = signCallback(timestamp, 'memo-secret')
+      t.same(verifyCallbackSignature({ timestamp, sign }, memo, now), { ok: true }, `valid ${timestamp}`)
+      t.match(verifyCallbackSignature({ timestamp, sign: signCallback(timestamp, 'other') }, memo, now), {
+        ok: false,
+        reason: /does not match/,
+      })
+      t.same(memo.expected(timestamp), Buffer.from(sign), 'remembered value is the signature')
+    }
+    t.equal(
+      (memo as unknown as { recent: Map<string, Buffer> }).recent.size,
+      4,
+      'only the last few timestamps',
+    )
+  },
+)
