@@ -8,6 +8,8 @@ export interface PacerOptions {
 
 export const DEFAULT_PACING: PacerOptions = { limit: 18, windowMs: 60_000, maxWaitMs: 60_000 }
 
+const FIRST: Reservation = { ok: true, delayMs: 0, firstDelay: false }
+
 /** Below this many conversations the pacer never sweeps. */
 const SWEEP_FLOOR = 10_000
 
@@ -31,7 +33,8 @@ interface Lane {
  * limit is scheduled for the first free slot (queued, not dropped) unless that is too far away.
  */
 export class Pacer {
-  private readonly lanes = new Map<string, Lane>()
+  /** A conversation with one reply in the window is just its send time; a Lane from the second. */
+  private readonly lanes = new Map<string, Lane | number>()
   /** Map size that triggers the next sweep: doubles with the live set, so sweeps stay amortised O(1). */
   private sweepAt = SWEEP_FLOOR + 1
 
@@ -43,13 +46,20 @@ export class Pacer {
   reserve(key: string): Reservation {
     const now = this.clock()
     const { limit, windowMs } = this.opts
-    const lane = this.lanes.get(key)
-    if (!lane) {
-      // A conversation's first reply (in a window) never waits. Most lanes stay this small, and
-      // there is one per conversation answered in the last window: keep it to one exact-size array.
-      if (this.lanes.size >= this.sweepAt) this.sweep(now)
-      this.lanes.set(key, { times: [now] })
-      return { ok: true, delayMs: 0, firstDelay: false }
+    const found = this.lanes.get(key)
+    if (found === undefined || (typeof found === 'number' && found <= now - windowMs)) {
+      // A conversation's first reply (in a window) never waits. Most conversations stay at that,
+      // and there is one entry per conversation answered in the last window: keep it to a number.
+      if (found === undefined && this.lanes.size >= this.sweepAt) this.sweep(now)
+      this.lanes.set(key, now)
+      return FIRST
+    }
+    let lane: Lane
+    if (typeof found === 'number') {
+      lane = { times: [found] }
+      this.lanes.set(key, lane)
+    } else {
+      lane = found
     }
     const cutoff = now - windowMs
     while (lane.times.length > 0 && (lane.times[0] as number) <= cutoff) lane.times.shift()
@@ -69,7 +79,8 @@ export class Pacer {
    */
   private sweep(now: number): void {
     for (const [key, lane] of this.lanes) {
-      if ((lane.times.at(-1) ?? 0) <= now - this.opts.windowMs) this.lanes.delete(key)
+      const last = typeof lane === 'number' ? lane : (lane.times.at(-1) ?? 0)
+      if (last <= now - this.opts.windowMs) this.lanes.delete(key)
     }
     this.sweepAt = Math.max(SWEEP_FLOOR + 1, this.lanes.size * 2)
   }

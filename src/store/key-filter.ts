@@ -17,8 +17,11 @@ export class KeyFilter {
     this.mask = (1 << log2Bits) - 1
   }
 
-  /** Two FNV-1a variants; the k probes are h1 + i·h2 (Kirsch–Mitzenmacher). */
-  private hashes(key: string): [number, number] {
+  private h1 = 0
+  private h2 = 0
+
+  /** Two FNV-1a variants, left in h1/h2 (no array per call); the k probes are h1 + i·h2 (Kirsch–Mitzenmacher). */
+  private hash(key: string): void {
     let h1 = 0x811c9dc5
     let h2 = 0x01000193
     for (let i = 0; i < key.length; i++) {
@@ -26,22 +29,23 @@ export class KeyFilter {
       h1 = Math.imul(h1 ^ c, 0x01000193)
       h2 = Math.imul(h2 ^ c, 0x5bd1e995)
     }
-    return [h1 >>> 0, (h2 | 1) >>> 0]
+    this.h1 = h1 >>> 0
+    this.h2 = (h2 | 1) >>> 0
   }
 
   add(key: string): void {
-    const [h1, h2] = this.hashes(key)
+    this.hash(key)
     for (let i = 0; i < 3; i++) {
-      const bit = (h1 + i * h2) & this.mask
+      const bit = (this.h1 + i * this.h2) & this.mask
       this.bits[bit >>> 5] = (this.bits[bit >>> 5] as number) | (1 << (bit & 31))
     }
     this.added++
   }
 
   mightHave(key: string): boolean {
-    const [h1, h2] = this.hashes(key)
+    this.hash(key)
     for (let i = 0; i < 3; i++) {
-      const bit = (h1 + i * h2) & this.mask
+      const bit = (this.h1 + i * this.h2) & this.mask
       if (((this.bits[bit >>> 5] as number) & (1 << (bit & 31))) === 0) return false
     }
     return true

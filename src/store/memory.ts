@@ -49,8 +49,8 @@ export class MemoryStore implements Store {
     const wasLive = e.expiresAt > now
     e.value = value
     e.expiresAt = ttlMs === undefined ? Number.POSITIVE_INFINITY : now + ttlMs
-    // Rewritten counts as recently used: the next eviction walk spares it once.
-    e.used = true
+    // A rewrite is not a read: a message id marked answered is seldom read again, and sparing
+    // every such entry once would double the eviction walks.
     return wasLive
   }
 
