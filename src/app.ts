@@ -120,7 +120,7 @@ export function createApp(deps: AppDeps): App {
   })
   const api = new DingTalkApi(http, tokens, tuning.retry, log.child({ component: 'dingtalk' }), clock)
   const settings = new ConversationSettings(store)
-  const meetings = new MeetingService(new ConferenceClient(api), store, flight, tuning.ttls)
+  const meetings = new MeetingService(new ConferenceClient(api), store, flight, tuning.ttls, clock)
   const startedAt = clock()
   let stream: StreamTransport | undefined
   const services: Services = {

@@ -42,16 +42,29 @@ export const DEFAULT_TTLS: CacheTtls = {
 
 export const MEETING_CACHE_PREFIX = 'meeting:'
 
+/** How long a lookup's result is reused as is, at most (less when a cache TTL is shorter). */
+export const RECENT_MS = 1000
+
 export class MeetingService {
   private hits = 0
   private misses = 0
+  /**
+   * The last results, for a second: a meeting asked about many times a second (a busy group, an
+   * all-hands) skips the store. After `/cache clear` on another instance sharing the store, this
+   * one may answer from here for up to that second.
+   */
+  private readonly recent = new Map<string, { readonly lookup: MeetingLookup; readonly until: number }>()
+  private readonly recentMs: number
 
   constructor(
     private readonly conferences: ConferenceClient,
     private readonly cache: Store,
     private readonly flight: Flight,
     private readonly ttls: CacheTtls = DEFAULT_TTLS,
-  ) {}
+    private readonly clock: () => number = Date.now,
+  ) {
+    this.recentMs = Math.min(RECENT_MS, ...Object.values(ttls))
+  }
 
   /** Share of cache lookups answered without an upstream call, since start. */
   cacheStats(): { hits: number; misses: number } {
@@ -59,6 +72,21 @@ export class MeetingService {
   }
 
   async lookup(ref: MeetingRef): Promise<MeetingLookup> {
+    const key = ref.kind === 'conferenceId' ? `id:${ref.id}` : `room:${ref.code}`
+    const now = this.clock()
+    const hit = this.recent.get(key)
+    if (hit && hit.until > now) {
+      // Counted as the cache hits it stands for (room list and conference, or the conference).
+      this.hits += ref.kind === 'roomCode' ? 2 : 1
+      return hit.lookup
+    }
+    const lookup = await this.find(ref)
+    if (this.recent.size >= 1000) this.recent.clear()
+    this.recent.set(key, { lookup, until: now + this.recentMs })
+    return lookup
+  }
+
+  private async find(ref: MeetingRef): Promise<MeetingLookup> {
     if (ref.kind === 'conferenceId') {
       return { conference: await this.conference(ref.id), sharedCount: 1, choice: 'byId' }
     }
@@ -78,6 +106,7 @@ export class MeetingService {
 
   /** Drops cached answers: all of them, or those of one room code. Resolves how many went. */
   async clear(roomCode?: string): Promise<number> {
+    this.recent.clear()
     if (!roomCode) return this.cache.deletePrefix(MEETING_CACHE_PREFIX)
     const key = `${MEETING_CACHE_PREFIX}room:${roomCode}`
     const list = await this.cache.get(key)

@@ -5,7 +5,7 @@ import { DingTalkHttp } from '../../src/dingtalk/http.js'
 import { TokenProvider } from '../../src/dingtalk/token.js'
 import { DingTalkEmulator } from '../../src/emulator/emulator.js'
 import { sampleMeetings } from '../../src/emulator/meetings.js'
-import { DEFAULT_TTLS, MeetingNotFoundError, MeetingService } from '../../src/meeting/service.js'
+import { DEFAULT_TTLS, MeetingNotFoundError, MeetingService, RECENT_MS } from '../../src/meeting/service.js'
 import { MemoryStore } from '../../src/store/memory.js'
 import { LocalFlight } from '../../src/store/single-flight.js'
 import { CLIENT_ID, captureLogger, failure, fixtureMeetings, SECRET } from '../helpers/index.js'
@@ -23,7 +23,7 @@ async function setup(t: Test, meetings = fixtureMeetings()) {
     captureLogger().log,
   )
   const store = new MemoryStore({ clock })
-  const service = new MeetingService(new ConferenceClient(api), store, new LocalFlight())
+  const service = new MeetingService(new ConferenceClient(api), store, new LocalFlight(), DEFAULT_TTLS, clock)
   return { emu, service, store, advance: (ms: number) => (now += ms) }
 }
 
@@ -71,6 +71,40 @@ t.test('live answers expire in seconds, ended ones stay for a day', async (t) =>
   await service.lookup({ kind: 'conferenceId', id: '5f1c2a9e07b3d4c6e8a1f2b3' })
   t.equal(emu.count('conference.info'), 3, 'ended meeting still cached after 12 h')
   t.same(service.cacheStats(), { hits: 3, misses: 5 })
+})
+
+t.test('a hot question reuses the last result for up to a second; clear() forgets it', async (t) => {
+  const { emu, service, store, advance } = await setup(t)
+  const ref = { kind: 'roomCode', code: '615902734' } as const
+  const first = await service.lookup(ref)
+  let reads = 0
+  const get = store.get.bind(store)
+  store.get = async (key: string) => {
+    reads++
+    return get(key)
+  }
+  advance(RECENT_MS - 1)
+  t.equal(await service.lookup(ref), first, 'the same result object')
+  t.equal(reads, 0, 'no store read within the second')
+  advance(1)
+  t.same(await service.lookup(ref), first)
+  t.equal(reads, 2, 'after it: the cache (room list and conference) again')
+  t.equal(emu.count('conference.info'), 1, 'still no upstream call')
+  await service.clear('615902734')
+  reads = 0
+  await service.lookup(ref)
+  t.equal(emu.count('conference.info'), 2, 'cleared: asked upstream again at once')
+  const short = new MeetingService(
+    (service as unknown as { conferences: never }).conferences,
+    store,
+    new LocalFlight(),
+    { ...DEFAULT_TTLS, liveMs: 200 },
+  )
+  t.equal(
+    (short as unknown as { recentMs: number }).recentMs,
+    200,
+    'never longer than the shortest cache TTL',
+  )
 })
 
 t.test('unknown room: not found, and the empty answer is cached briefly', async (t) => {
