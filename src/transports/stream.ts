@@ -30,6 +30,12 @@ export interface StreamTuning {
    * of the frames behind it.
    */
   readonly handoffPerTurn?: number
+  /**
+   * Messages handed to the bot and not yet answered, at most. The rest wait as acked frames: a
+   * backlog of thousands of messages in flight at once held thousands of live promise chains,
+   * whose completions and garbage stood between socket reads (the acks' latency).
+   */
+  readonly maxInFlight?: number
 }
 
 export const DEFAULT_STREAM: StreamTuning = {
@@ -37,6 +43,7 @@ export const DEFAULT_STREAM: StreamTuning = {
   watchdogMs: 60_000,
   stableAfterMs: 30_000,
   handoffPerTurn: 8,
+  maxInFlight: 128,
 }
 
 export interface StreamTransportOptions extends Partial<StreamTuning> {
@@ -88,6 +95,8 @@ export class StreamTransport {
   private backlog: QueuedFrame[] = []
   private backlogHead = 0
   private handoffScheduled = false
+  /** Handed to the bot, not yet settled. */
+  private inFlight = 0
   private readonly tuning: Required<StreamTuning>
   private readonly clock: () => number
   private readonly log: Logger
@@ -98,6 +107,7 @@ export class StreamTransport {
       watchdogMs: opts.watchdogMs ?? DEFAULT_STREAM.watchdogMs,
       stableAfterMs: opts.stableAfterMs ?? DEFAULT_STREAM.stableAfterMs,
       handoffPerTurn: Math.max(1, opts.handoffPerTurn ?? DEFAULT_STREAM.handoffPerTurn ?? 8),
+      maxInFlight: Math.max(1, opts.maxInFlight ?? DEFAULT_STREAM.maxInFlight ?? 128),
     }
     this.clock = opts.clock ?? Date.now
     this.log = opts.log.child({ component: 'stream' })
@@ -127,7 +137,7 @@ export class StreamTransport {
     this.attempt = undefined
     await Promise.all([...all.map((c) => c.shutdown(grace)), ...this.retiring])
     // Frames acked but not handed over yet go to the bot now, so its drain covers them.
-    this.handOff(Number.POSITIVE_INFINITY)
+    this.handOff(Number.POSITIVE_INFINITY, Number.POSITIVE_INFINITY)
     this.connectedSince = undefined
     this.log.info('stream stopped')
   }
@@ -286,14 +296,21 @@ export class StreamTransport {
     this.handoffScheduled = true
     setImmediate(() => {
       this.handoffScheduled = false
-      this.handOff(this.tuning.handoffPerTurn)
-      if (this.backlogHead < this.backlog.length) this.scheduleHandoff()
+      this.handOff(this.tuning.handoffPerTurn, this.tuning.maxInFlight)
+      if (this.backlogHead < this.backlog.length && this.inFlight < this.tuning.maxInFlight)
+        this.scheduleHandoff()
     })
   }
 
-  /** Payload → InboundMessage → bot, for up to `max` queued frames. */
-  private handOff(max: number): void {
-    for (let n = 0; n < max && this.backlogHead < this.backlog.length; n++) {
+  /** One handed-off message settled: room for the next queued frame. */
+  private settled(): void {
+    this.inFlight--
+    if (this.backlogHead < this.backlog.length) this.scheduleHandoff()
+  }
+
+  /** Payload → InboundMessage → bot, for up to `max` queued frames while fewer than `inFlightCap` are in flight. */
+  private handOff(max: number, inFlightCap: number): void {
+    for (let n = 0; n < max && this.backlogHead < this.backlog.length && this.inFlight < inFlightCap; n++) {
       const { data, messageId, receivedAt } = this.backlog[this.backlogHead++] as QueuedFrame
       let payload: unknown
       try {
@@ -305,12 +322,17 @@ export class StreamTransport {
         continue
       }
       const msg = toInboundMessage(payload, 'stream', receivedAt)
+      this.inFlight++
       try {
-        this.opts.bot.handle(msg).catch((err: unknown) => {
-          this.log.error({ err, messageId, msgId: msg.id }, 'message handling failed')
-        })
+        this.opts.bot
+          .handle(msg)
+          .catch((err: unknown) => {
+            this.log.error({ err, messageId, msgId: msg.id }, 'message handling failed')
+          })
+          .finally(() => this.settled())
       } catch (err) {
         this.log.error({ err, messageId, msgId: msg.id }, 'message handling failed')
+        this.settled()
       }
     }
     if (this.backlogHead === this.backlog.length) {

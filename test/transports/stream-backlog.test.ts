@@ -82,3 +82,38 @@ t.test('an invalid payload in the backlog is logged and skipped; the rest go on'
   t.equal(dropped.length, 2)
   t.ok(dropped.every((l) => typeof l.messageId === 'string' && typeof l.reason === 'string'))
 })
+
+t.test(
+  'at most maxInFlight messages are with the bot; the rest wait acked; stop() hands over all',
+  async (t) => {
+    const release: Array<() => void> = []
+    let peak = 0
+    let open = 0
+    const handled: string[] = []
+    const { gw, stream } = await setup(
+      t,
+      (msg) =>
+        new Promise<void>((resolve) => {
+          open++
+          peak = Math.max(peak, open)
+          handled.push(msg.id)
+          release.push(() => {
+            open--
+            resolve()
+          })
+        }),
+      { maxInFlight: 3, handoffPerTurn: 10 },
+    )
+    const ids = Array.from({ length: 10 }, () => gw.push(robotMessage()))
+    await waitFor(() => ids.every((id) => gw.ackFor(id)), 3000, 'every frame acked')
+    await waitFor(() => handled.length === 3, 3000, 'three handed over')
+    await new Promise((r) => setTimeout(r, 50))
+    t.equal(handled.length, 3, 'no more while three are in flight')
+    release.shift()?.()
+    await waitFor(() => handled.length === 4, 3000, 'a settled one makes room for the next')
+    t.equal(peak, 3)
+    await stream.stop()
+    t.equal(handled.length, 10, 'stop() hands every acked frame to the bot, whatever is in flight')
+    for (const r of release.splice(0)) r()
+  },
+)
