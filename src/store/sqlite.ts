@@ -89,6 +89,8 @@ export class SqliteStore implements Store {
   private seq = 0
   private idleWaiters: Array<() => void> = []
   private writerClosed: (() => void) | undefined
+  private writerGone = false
+  private readonly file: string
   /** Every key that may have a row in the file: a miss anywhere else needs no read. */
   private readonly inFile = new KeyFilter()
   private flushTimer: NodeJS.Timeout | undefined
@@ -101,6 +103,7 @@ export class SqliteStore implements Store {
     memoryEntries = MEMORY_ENTRIES,
   ) {
     const file = join(dir, DATA_FILE)
+    this.file = file
     try {
       mkdirSync(dir, { recursive: true })
       accessSync(dir, constants.W_OK)
@@ -143,17 +146,22 @@ export class SqliteStore implements Store {
       execArgv: [],
     })
     this.writer.unref()
+    // A failed write fails the process, as a failed synchronous write did: it cannot keep its
+    // promise of durability.
+    const fail = (err: unknown) => this.fail(err)
     this.writer.on('message', (m: { seq?: number; error?: string; code?: string; closed?: boolean }) => {
       if (m.closed) return this.writerClosed?.()
       this.inflight.delete(m.seq as number)
-      if (m.error) {
-        // As a failed synchronous write would: the process cannot keep its promises of durability.
-        const err = Object.assign(new Error(m.error), { code: m.code })
-        setImmediate(() => {
-          throw new DataFileError(file, describe(err), { cause: err })
-        })
-      }
+      if (m.error) fail(Object.assign(new Error(m.error), { code: m.code }))
       if (this.inflight.size === 0) this.settled()
+    })
+    this.writer.on('error', fail)
+    // Gone (crashed or terminated): nobody may wait for it any more.
+    this.writer.on('exit', () => {
+      this.writerGone = true
+      this.inflight.clear()
+      this.settled()
+      this.writerClosed?.()
     })
     this.memory = new MemoryStore({ clock, maxEntries: memoryEntries })
     this.fillFilter()
@@ -175,11 +183,21 @@ export class SqliteStore implements Store {
     return n
   }
 
+  private fail(err: unknown): void {
+    setImmediate(() => {
+      throw new DataFileError(this.file, describe(err), { cause: err })
+    })
+  }
+
   /** Sends everything changed so far to the writer, to be committed in one transaction. */
   flush(): void {
     clearTimeout(this.flushTimer)
     this.flushTimer = undefined
     if (this.pending.size === 0 || this.closed) return
+    if (this.writerGone) {
+      this.fail(new Error('the SQLite writer thread has stopped'))
+      return
+    }
     const batch = this.pending
     this.pending = new Map()
     const rows: Array<string | number | null> = []
@@ -344,11 +362,13 @@ export class SqliteStore implements Store {
     this.closed = true
     clearInterval(this.purgeTimer)
     await this.written()
-    this.writer.ref()
-    await new Promise<void>((resolve) => {
-      this.writerClosed = resolve
-      this.writer.postMessage({ close: true })
-    })
+    if (!this.writerGone) {
+      this.writer.ref()
+      await new Promise<void>((resolve) => {
+        this.writerClosed = resolve
+        this.writer.postMessage({ close: true })
+      })
+    }
     await this.writer.terminate()
     this.db.close()
     await this.memory.close()

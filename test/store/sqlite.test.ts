@@ -149,3 +149,16 @@ t.test('a key rewritten short-lived after memory dropped it: the older row does 
   await s.written()
   t.equal(await s.get('meeting:conf:x'), undefined, 'still gone once the batch is committed')
 })
+
+t.test('the writer thread gone: close() does not wait for it', async (t) => {
+  const dir = tempDir(t)
+  const s = new SqliteStore(dir)
+  await s.set('settings:k', 'v')
+  s.flush()
+  await s.written()
+  await (s as unknown as { writer: { terminate(): Promise<number> } }).writer.terminate()
+  await t.resolves(s.close(), 'closes without the writer')
+  const again = new SqliteStore(dir)
+  t.teardown(() => again.close())
+  t.equal(await again.get('settings:k'), 'v', 'what it had committed is there')
+})
