@@ -5,7 +5,12 @@ export const MAX_CLOCK_SKEW_MS = 60 * 60 * 1000
 
 /** `base64(HMAC-SHA256(key = secret, message = timestamp + "\n" + secret))`, as DingTalk documents it. */
 export function signCallback(timestamp: string, secret: string): string {
-  return createHmac('sha256', secret).update(`${timestamp}\n${secret}`, 'utf8').digest('base64')
+  return sign(secret, timestamp, secret)
+}
+
+/** The one place the formula lives; `key` is the secret, as a string or a prepared KeyObject. */
+function sign(key: string | KeyObject, timestamp: string, secret: string): string {
+  return createHmac('sha256', key).update(`${timestamp}\n${secret}`, 'utf8').digest('base64')
 }
 
 /**
@@ -25,16 +30,13 @@ export class SignatureMemo {
   }
 
   expected(timestamp: string): Buffer {
-    let sign = this.recent.get(timestamp)
-    if (sign === undefined) {
-      const b64 = createHmac('sha256', this.key)
-        .update(`${timestamp}\n${this.secret}`, 'utf8')
-        .digest('base64')
-      sign = Buffer.from(b64, 'utf8')
+    let expected = this.recent.get(timestamp)
+    if (expected === undefined) {
+      expected = Buffer.from(sign(this.key, timestamp, this.secret), 'utf8')
       if (this.recent.size >= this.size) this.recent.delete(this.recent.keys().next().value as string)
-      this.recent.set(timestamp, sign)
+      this.recent.set(timestamp, expected)
     }
-    return sign
+    return expected
   }
 }
 

@@ -148,14 +148,13 @@ export class SqliteStore implements Store {
     this.writer.unref()
     // A failed write fails the process, as a failed synchronous write did: it cannot keep its
     // promise of durability.
-    const fail = (err: unknown) => this.fail(err)
     this.writer.on('message', (m: { seq?: number; error?: string; code?: string; closed?: boolean }) => {
       if (m.closed) return this.writerClosed?.()
       this.inflight.delete(m.seq as number)
-      if (m.error) fail(Object.assign(new Error(m.error), { code: m.code }))
+      if (m.error) this.fail(Object.assign(new Error(m.error), { code: m.code }))
       if (this.inflight.size === 0) this.settled()
     })
-    this.writer.on('error', fail)
+    this.writer.on('error', (err) => this.fail(err))
     // Gone (crashed or terminated): nobody may wait for it any more.
     this.writer.on('exit', () => {
       this.writerGone = true
