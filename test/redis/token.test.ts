@@ -29,14 +29,18 @@ function provider(emu: DingTalkEmulator, store: Store, secret = SECRET): TokenPr
   })
 }
 
+/** Two instances sharing one Redis namespace, each with its token provider. */
+async function twoInstances(t: Parameters<typeof redisStore>[0], tokenTtlSeconds?: number) {
+  const emu = await emulator(t, tokenTtlSeconds)
+  const a = await redisStore(t)
+  const b = await redisStore(t, a.namespace)
+  return { emu, a, pa: provider(emu, a.store), pb: provider(emu, b.store) }
+}
+
 t.test(
   'one token fetch for all instances; the stored value is sealed and expires with the token',
   async (t) => {
-    const emu = await emulator(t)
-    const a = await redisStore(t)
-    const b = await redisStore(t, a.namespace)
-    const pa = provider(emu, a.store)
-    const pb = provider(emu, b.store)
+    const { emu, a, pa, pb } = await twoInstances(t)
     emu.fail('token', { delayMs: 100 })
     const tokens = await Promise.all(Array.from({ length: 30 }, (_, i) => (i % 2 ? pa : pb).get()))
     t.equal(new Set(tokens).size, 1, 'everyone got the same token')
@@ -71,11 +75,7 @@ t.test(
 t.test(
   'a token DingTalk rejects is dropped from the shared store; the next one is shared again',
   async (t) => {
-    const emu = await emulator(t)
-    const a = await redisStore(t)
-    const b = await redisStore(t, a.namespace)
-    const pa = provider(emu, a.store)
-    const pb = provider(emu, b.store)
+    const { emu, pa, pb } = await twoInstances(t)
     const { log } = captureLogger()
     const apiA = new DingTalkApi(new DingTalkHttp({ baseUrl: emu.baseUrl, timeoutMs: 1000 }), pa, RETRY, log)
     const first = await pa.get()
@@ -98,11 +98,7 @@ t.test(
 
 t.test('refresh before expiry: one instance refreshes for all', async (t) => {
   // DingTalk tokens here live 2 s, refreshed at half their life.
-  const emu = await emulator(t, 2)
-  const a = await redisStore(t)
-  const b = await redisStore(t, a.namespace)
-  const pa = provider(emu, a.store)
-  const pb = provider(emu, b.store)
+  const { emu, pa, pb } = await twoInstances(t, 2)
   const first = await pa.get()
   t.equal(await pb.get(), first)
   await sleep(1100)
