@@ -3,30 +3,30 @@ import type { StatusReport } from './cards/status.js'
 import { createRegistry, type Services } from './commands/index.js'
 import { type Config, describeConfig } from './config.js'
 import { Bot } from './core/bot.js'
-import { DEFAULT_DEDUPE, type DedupeOptions, Deduper } from './core/dedupe.js'
-import { UserRateLimiter } from './core/rate-limit.js'
+import { DEFAULT_DEDUPE, type DedupeOptions, Deduper, dedupeKeyspace } from './core/dedupe.js'
+import { rateKeyspace, UserRateLimiter } from './core/rate-limit.js'
 import { DEFAULT_DELIVERY, Delivery, type DeliveryOptions } from './delivery/delivery.js'
 import { DEFAULT_PACING, Pacer, type PacerOptions } from './delivery/pacer.js'
 import { RobotSender } from './delivery/robot-api.js'
 import { WebhookSender } from './delivery/webhook.js'
 import { DingTalkApi } from './dingtalk/api.js'
-import { ApiBudget } from './dingtalk/budget.js'
+import { ApiBudget, budgetKeyspace } from './dingtalk/budget.js'
 import { ConferenceClient } from './dingtalk/conference.js'
 import { DEFAULT_RETRY, DingTalkHttp, type FetchFn, type RetryOptions } from './dingtalk/http.js'
-import { TokenProvider } from './dingtalk/token.js'
+import { TokenProvider, tokenKeyspace } from './dingtalk/token.js'
 import type { Logger } from './logger.js'
-import { type CacheTtls, DEFAULT_TTLS, MeetingService } from './meeting/service.js'
+import { type CacheTtls, DEFAULT_TTLS, MeetingService, meetingCacheKeyspace } from './meeting/service.js'
 import { Metrics } from './metrics.js'
 import { type CheckResult, Readiness } from './readiness.js'
 import { buildServer } from './server.js'
-import { ConversationSettings } from './settings.js'
+import { ConversationSettings, settingsKeyspace } from './settings.js'
 import { Stats } from './stats.js'
 import { MemoryStore } from './store/memory.js'
-import { type Flight, LocalFlight, SharedFlight } from './store/single-flight.js'
+import { type Flight, LocalFlight, lockKeyspace, SharedFlight } from './store/single-flight.js'
 import type { Store } from './store/store.js'
 import { registerHttpTransport } from './transports/http.js'
 import { DEFAULT_STREAM, type StreamState, StreamTransport, type StreamTuning } from './transports/stream.js'
-import { UsageLedger } from './usage.js'
+import { UsageLedger, usageKeyspace } from './usage.js'
 import { VERSION } from './version.js'
 
 /** Knobs the composition root sets from defaults and tests shorten. */
@@ -93,6 +93,16 @@ export function createApp(deps: AppDeps): App {
   }
   const clock = deps.clock ?? Date.now
   const store: Store = deps.store ?? new MemoryStore({ clock })
+  store.declare([
+    dedupeKeyspace,
+    rateKeyspace,
+    settingsKeyspace,
+    meetingCacheKeyspace,
+    budgetKeyspace,
+    usageKeyspace,
+    tokenKeyspace,
+    lockKeyspace,
+  ])
   // One upstream call for all instances when they share a store; a dead holder's lock lapses fast.
   const flight: Flight = store.shared
     ? new SharedFlight(store, { lockTtlMs: Math.min(tuning.dedupe.leaseMs, 10_000) })

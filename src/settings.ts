@@ -1,6 +1,15 @@
 import type { Locale } from './config.js'
 import type { ConversationPrefs } from './core/bot.js'
+import type { Keyspace } from './store/keyspaces.js'
 import type { Store } from './store/store.js'
+
+/** An admin's change is confirmed to the chat only once it is committed, and survives a Redis outage. */
+export const settingsKeyspace: Keyspace = {
+  prefix: 'settings:',
+  owner: 'settings',
+  persistence: 'confirmed',
+  outage: 'mirror',
+}
 
 /** Per-conversation reply language and time zone, set by admins with `/lang` and `/tz`; persisted. */
 export class ConversationSettings {

@@ -1,4 +1,5 @@
 import { API_NAMES, type ApiName } from './dingtalk/errors.js'
+import type { Keyspace } from './store/keyspaces.js'
 import type { Store } from './store/store.js'
 
 export const OUTCOMES = ['ok', 'client-error', 'server-error', 'timeout', 'network'] as const
@@ -11,6 +12,14 @@ export function outcomeOf(status: string): UsageOutcome {
   const n = Number(status)
   if (n >= 200 && n < 300) return 'ok'
   return n >= 500 ? 'server-error' : 'client-error'
+}
+
+/** Monthly counters, written behind: a crash may lose the last few milliseconds of counts. */
+export const usageKeyspace: Keyspace = {
+  prefix: 'usage:',
+  owner: 'usage',
+  persistence: 'behind',
+  outage: 'drop',
 }
 
 const MONTH_TTL_MS = 40 * 24 * 3600_000

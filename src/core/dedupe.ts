@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto'
 import { setTimeout as sleep } from 'node:timers/promises'
+import type { Keyspace } from '../store/keyspaces.js'
 import { holdLease, type Lease } from '../store/lease.js'
 import type { Store } from '../store/store.js'
 
@@ -15,6 +16,13 @@ export interface DedupeOptions {
 
 export const DEFAULT_DEDUPE: DedupeOptions = { leaseMs: 60_000, ttlMs: 15 * 60_000 }
 export const DEDUPE_PREFIX = 'dedupe:'
+/** The ledger: written behind (an answered message stays answered after a restart); after a Redis outage, what was answered locally is added where Redis has nothing. */
+export const dedupeKeyspace: Keyspace = {
+  prefix: DEDUPE_PREFIX,
+  owner: 'core/dedupe',
+  persistence: 'behind',
+  outage: 'add',
+}
 export const DONE = 'done'
 
 /**

@@ -63,3 +63,12 @@ export type Reply =
     }
 
 export const EMPTY_REPLY = { msgtype: 'empty' } as const
+
+/**
+ * Where a transport can take an answer directly (the HTTP response, while it is still open).
+ * The core offers the reply here first; `false` means the slot has gone and the reply must be
+ * delivered another way (session webhook, robot OpenAPI).
+ */
+export interface ReplySink {
+  offer(reply: Reply): boolean
+}

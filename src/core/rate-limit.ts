@@ -1,9 +1,18 @@
+import type { Keyspace } from '../store/keyspaces.js'
 import type { Store } from '../store/store.js'
 
 export interface RateLimitOptions {
   /** Commands one user may send per window. */
   readonly limit: number
   readonly windowMs: number
+}
+
+/** Minute windows: not worth keeping across a restart or an outage. */
+export const rateKeyspace: Keyspace = {
+  prefix: 'rate:',
+  owner: 'core/rate-limit',
+  persistence: 'volatile',
+  outage: 'drop',
 }
 
 export type RateVerdict = 'allow' | 'refuse' | 'ignore'

@@ -1,6 +1,15 @@
 import { setTimeout as sleep } from 'node:timers/promises'
+import type { Keyspace } from '../store/keyspaces.js'
 import type { Store } from '../store/store.js'
 import type { ApiName } from './errors.js'
+
+/** One-second windows. */
+export const budgetKeyspace: Keyspace = {
+  prefix: 'qps:',
+  owner: 'dingtalk/budget',
+  persistence: 'volatile',
+  outage: 'drop',
+}
 
 /**
  * Outbound budget per API, below DingTalk's limit of about 20 calls a second per API per app:

@@ -1,4 +1,5 @@
 import { createCipheriv, createDecipheriv, hkdfSync, randomBytes } from 'node:crypto'
+import type { Keyspace } from '../store/keyspaces.js'
 import type { Flight } from '../store/single-flight.js'
 import type { Store } from '../store/store.js'
 import type { DingTalkHttp } from './http.js'
@@ -26,6 +27,13 @@ interface Cached {
 
 /** The store key of the shared token (namespaced by app like every key). Its value is sealed. */
 export const TOKEN_KEY = 'token:access'
+/** Only shared stores hold the token (sealed); a new one is cheap to fetch. */
+export const tokenKeyspace: Keyspace = {
+  prefix: 'token:',
+  owner: 'dingtalk/token',
+  persistence: 'volatile',
+  outage: 'drop',
+}
 
 /**
  * The app's access token: fetched once, cached until shortly before it expires, shared by every

@@ -1,4 +1,5 @@
 import type { ConferenceClient, ConferenceInfo, ConferenceSummary } from '../dingtalk/conference.js'
+import type { Keyspace } from '../store/keyspaces.js'
 import type { Flight } from '../store/single-flight.js'
 import type { Store } from '../store/store.js'
 import type { MeetingRef } from './reference.js'
@@ -41,6 +42,13 @@ export const DEFAULT_TTLS: CacheTtls = {
 }
 
 export const MEETING_CACHE_PREFIX = 'meeting:'
+/** Cached answers: kept across a restart (an ended meeting is worth a day of quota), dropped after an outage. */
+export const meetingCacheKeyspace: Keyspace = {
+  prefix: MEETING_CACHE_PREFIX,
+  owner: 'meeting/service',
+  persistence: 'behind',
+  outage: 'drop',
+}
 
 /** How long a lookup's result is reused as is, at most (less when a cache TTL is shorter). */
 export const RECENT_MS = 1000

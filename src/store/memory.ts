@@ -1,3 +1,4 @@
+import type { Keyspace } from './keyspaces.js'
 import type { Store } from './store.js'
 
 interface Entry {
@@ -85,6 +86,9 @@ export class MemoryStore implements Store {
     // Mostly permanent: the next walk only after another batch of writes, not at every write.
     this.evictAbove = Math.max(this.max, this.map.size + (this.max >> 6))
   }
+
+  /** Keys need no declaration here: nothing outlives the process or depends on the keyspace. */
+  declare(_spaces: readonly Keyspace[]): void {}
 
   get size(): number {
     return this.map.size

@@ -1,5 +1,6 @@
 import { Redis, type RedisOptions } from 'ioredis'
 import { redactRedisUrl } from '../config.js'
+import type { Keyspace } from './keyspaces.js'
 import type { Store } from './store.js'
 
 /** Redis could not be reached (or refused us) at start-up. The message never holds a password. */
@@ -118,6 +119,9 @@ export class RedisStore implements Store {
     }
     return new RedisStore(client, opts.namespace)
   }
+
+  /** Keys need no declaration here: Redis keeps every key alike. */
+  declare(_spaces: readonly Keyspace[]): void {}
 
   /** Called when the connection drops (not when we close it). */
   onDown(listener: (reason: string) => void): void {

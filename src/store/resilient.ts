@@ -1,4 +1,5 @@
 import type { Logger } from '../logger.js'
+import type { Keyspace } from './keyspaces.js'
 import { MemoryStore } from './memory.js'
 import type { Store, StoreHealth } from './store.js'
 
@@ -54,6 +55,9 @@ export class ResilientStore implements Store {
   get kind(): string {
     return this.degraded ? `${this.primary.kind} (degraded: local memory)` : this.primary.kind
   }
+
+  /** TODO(keyspaces): read the declarations. */
+  declare(_spaces: readonly Keyspace[]): void {}
 
   health(): StoreHealth {
     const d = this.degraded

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto'
 import { setTimeout as sleep } from 'node:timers/promises'
+import type { Keyspace } from './keyspaces.js'
 import { holdLease } from './lease.js'
 import type { Store } from './store.js'
 
@@ -34,6 +35,13 @@ export interface SharedFlightOptions {
 }
 
 export const LOCK_PREFIX = 'lock:'
+/** A lock lives seconds and means nothing to another process once its holder is gone. */
+export const lockKeyspace: Keyspace = {
+  prefix: LOCK_PREFIX,
+  owner: 'store/single-flight',
+  persistence: 'volatile',
+  outage: 'drop',
+}
 
 /**
  * Single flight across instances: callers in one process share a `LocalFlight`; that one caller

@@ -4,6 +4,7 @@ import { join } from 'node:path'
 import { Worker } from 'node:worker_threads'
 import Database from 'better-sqlite3'
 import { KeyFilter } from './key-filter.js'
+import type { Keyspace } from './keyspaces.js'
 import { MemoryStore } from './memory.js'
 import type { Store } from './store.js'
 
@@ -167,6 +168,9 @@ export class SqliteStore implements Store {
     this.purgeTimer = setInterval(() => this.purge(), 60_000)
     this.purgeTimer.unref()
   }
+
+  /** TODO(keyspaces): read the declarations. */
+  declare(_spaces: readonly Keyspace[]): void {}
 
   private fillFilter(): void {
     this.inFile.reset()

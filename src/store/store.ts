@@ -1,7 +1,11 @@
+import type { Keyspace } from './keyspaces.js'
+
 /**
  * The small key-value interface every piece of shared state goes through (de-duplication ledger,
  * caches, settings, counters, locks). Memory for tests and single runs, SQLite by default, Redis
  * for several instances; all implement the same contract. Values are strings; TTLs are ms.
+ * Every key belongs to a keyspace its owner declared (`declare`), which says whether it survives
+ * a restart and what happens to it while a shared store is away.
  */
 export interface Store {
   readonly kind: string
@@ -27,6 +31,12 @@ export interface Store {
   deletePrefix(prefix: string): Promise<number>
   /** Increments a counter that expires `ttlMs` after it was created; resolves the new value. */
   increment(key: string, ttlMs: number): Promise<number>
+  /**
+   * Registers the keyspaces of the state owners that use this store. Called by the composition
+   * root before the first operation; a store that needs them (SQLite, the Redis fallback) refuses
+   * keys outside them with `UndeclaredKeyError`.
+   */
+  declare(spaces: readonly Keyspace[]): void
   /** For `/readyz`: a shared store that is unreachable says `degraded` while it runs on local memory. */
   health?(): StoreHealth
   close(): Promise<void>
