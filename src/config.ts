@@ -1,11 +1,12 @@
-/**
+import { isValidTimeZone, LOCALES, type Locale } from './core/locale.js'
+import { redactRedisUrl } from './store/redis-url.js'
+
+/*
  * Configuration: the only module that knows environment variable names. `loadConfig` is pure
  * (it takes the environment as an argument), validates everything at once and throws one
- * `ConfigError` listing every problem, so a operator fixes them all in one go.
+ * `ConfigError` listing every problem, so an operator fixes them all in one go.
  */
 
-export type Locale = 'zh-CN' | 'en'
-export const LOCALES: readonly Locale[] = ['zh-CN', 'en']
 export type TransportName = 'stream' | 'http'
 const TRANSPORTS: readonly TransportName[] = ['stream', 'http']
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const
@@ -60,15 +61,6 @@ export class ConfigError extends Error {
 }
 
 type Env = Readonly<Record<string, string | undefined>>
-
-export function isValidTimeZone(zone: string): boolean {
-  try {
-    new Intl.DateTimeFormat('en', { timeZone: zone })
-    return true
-  } catch {
-    return false
-  }
-}
 
 /** A small reader that records problems instead of throwing at the first one. */
 class EnvReader {
@@ -226,17 +218,6 @@ function redisConfig(r: EnvReader): Config['redis'] {
     '1 to 64 letters, digits or _ . : -',
   )
   return url ? { url, keyPrefix } : undefined
-}
-
-/** `redis://user:secret@host:6379/0` → `redis://user:***@host:6379/0`, for messages and `/config`. */
-export function redactRedisUrl(url: string): string {
-  try {
-    const u = new URL(url)
-    if (u.password) u.password = '***'
-    return u.toString()
-  } catch {
-    return '(not a URL)'
-  }
 }
 
 /** Every key in Redis starts with this: the prefix, then the app, so apps and deployments never mix. */

@@ -1,26 +1,7 @@
 import { tz } from '@date-fns/tz'
 import { format, isSameDay } from 'date-fns'
 import { enUS, zhCN } from 'date-fns/locale'
-import type { Locale } from '../config.js'
-import { strings } from '../i18n.js'
-
-/** Anything `escapeMarkdown` rewrites; most names and titles hold none. */
-const MARKUP = /[\r\n\t\\`*_[\]~<>]/
-
-/**
- * Escapes user-controlled text (titles, nicknames) for DingTalk markdown. User text never starts a
- * line on our cards, so only inline markup needs escaping: emphasis, code, brackets (no brackets,
- * no links or images), HTML. Line breaks collapse, so a title cannot add lines of its own.
- */
-export function escapeMarkdown(text: string): string {
-  if (!MARKUP.test(text)) return text.trim()
-  return text
-    .replace(/[\r\n\t]+/g, ' ')
-    .replace(/[\\`*_[\]~]/g, (c) => `\\${c}`)
-    .replace(/</g, '&lt;')
-    .replace(/>/g, '&gt;')
-    .trim()
-}
+import type { Locale } from '../core/locale.js'
 
 const DATE_LOCALES = { en: enUS, 'zh-CN': zhCN } as const
 const PATTERNS = {
@@ -47,6 +28,11 @@ export function formatTime(epochMs: number, locale: Locale, timeZone: string, sa
   return text
 }
 
+const UNITS: Record<Locale, Record<'d' | 'h' | 'min' | 's' | 'sep', string>> = {
+  en: { d: ' d', h: ' h', min: ' min', s: ' s', sep: ' ' },
+  'zh-CN': { d: '天', h: '小时', min: '分钟', s: '秒', sep: '' },
+}
+
 /**
  * Compact duration: `1 h 30 min` / `1小时30分钟`. Days and hours drop the seconds; under an hour
  * the seconds show when they are not zero (`45 min 30 s`). Negative input counts as zero.
@@ -56,7 +42,7 @@ export function formatDuration(
   locale: Locale,
   precision: 'seconds' | 'minutes' = 'seconds',
 ): string {
-  const u = strings(locale).units
+  const u = UNITS[locale]
   let rest = Math.max(0, Math.floor(ms / 1000))
   const d = Math.floor(rest / 86_400)
   rest -= d * 86_400
@@ -71,8 +57,4 @@ export function formatDuration(
   if (s && d === 0 && h === 0 && precision === 'seconds') parts.push(`${s}${u.s}`)
   if (parts.length === 0) return precision === 'seconds' ? `0${u.s}` : `0${u.min}`
   return parts.join(u.sep)
-}
-
-export function formatCount(n: number | undefined, locale: Locale): string {
-  return n === undefined || !Number.isFinite(n) ? strings(locale).unknown : String(n)
 }

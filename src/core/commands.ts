@@ -1,13 +1,14 @@
-import type { Mention } from '../cards/reply.js'
-import type { Locale } from '../config.js'
 import type { Logger } from '../logger.js'
+import type { Locale, Localized } from './locale.js'
 import type { InboundMessage, Reply } from './message.js'
+import type { Mention } from './reply.js'
 import { editDistance, isCjk, languageOf } from './text.js'
 
-export type Localized = Readonly<Record<Locale, string>>
-
-/** Everything a command may use. Services are injected by the composition root. */
-export interface CommandContext<S = unknown> {
+/**
+ * Everything a command gets from the core about the message it answers. What else it needs (a
+ * meeting service, the chat settings) its feature hands it when it builds the command.
+ */
+export interface CommandContext {
   readonly msg: InboundMessage
   /** The text after the command word, normalised. */
   readonly args: string
@@ -18,23 +19,23 @@ export interface CommandContext<S = unknown> {
   /** Set in group chats: replies @-mention the asker. */
   readonly mention: Mention | undefined
   readonly isAdmin: boolean
-  readonly services: S
-  readonly registry: CommandRegistry<S>
+  /** Every command, for help. */
+  readonly registry: CommandRegistry
 }
 
-export interface Command<S = unknown> {
+export interface Command {
   readonly name: string
   readonly aliases: readonly string[]
   readonly summary: Localized
   readonly usage: Localized
   readonly adminOnly?: boolean
-  run(ctx: CommandContext<S>): Promise<Reply>
+  run(ctx: CommandContext): Promise<Reply>
 }
 
-export type Match<S> =
+export type Match =
   | {
       readonly kind: 'command'
-      readonly command: Command<S>
+      readonly command: Command
       readonly word: string
       readonly args: string
       readonly locale?: Locale
@@ -48,12 +49,12 @@ export type Match<S> =
     }
 
 /** The commands the bot knows, in the order help lists them. Help is generated from here. */
-export class CommandRegistry<S = unknown> {
-  private readonly byWord = new Map<string, Command<S>>()
+export class CommandRegistry {
+  private readonly byWord = new Map<string, Command>()
   /** Chinese aliases may be typed without a space before the argument: `会议615902734`. */
   private readonly cjkWords: string[] = []
 
-  constructor(readonly commands: readonly Command<S>[]) {
+  constructor(readonly commands: readonly Command[]) {
     for (const c of commands) {
       for (const word of [c.name, ...c.aliases]) {
         const key = word.toLowerCase()
@@ -65,12 +66,12 @@ export class CommandRegistry<S = unknown> {
     this.cjkWords.sort((a, b) => b.length - a.length)
   }
 
-  get(name: string): Command<S> | undefined {
+  get(name: string): Command | undefined {
     return this.byWord.get(name.toLowerCase())
   }
 
   /** Matches normalised text: optional leading `/`, case-insensitive command word, then arguments. */
-  match(text: string): Match<S> {
+  match(text: string): Match {
     const body = text.replace(/^\/\s*/, '')
     if (!body) return { kind: 'empty' }
     const space = body.indexOf(' ')
@@ -80,7 +81,7 @@ export class CommandRegistry<S = unknown> {
     if (command) return { kind: 'command', command, word, args, ...localeOf(word) }
     const glued = this.cjkWords.find((w) => body.startsWith(w))
     if (glued) {
-      const c = this.byWord.get(glued) as Command<S>
+      const c = this.byWord.get(glued) as Command
       return {
         kind: 'command',
         command: c,

@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto'
 import { setTimeout as sleep } from 'node:timers/promises'
 import type { Keyspace } from '../store/keyspaces.js'
-import { holdLease, type Lease } from '../store/lease.js'
 import type { Store } from '../store/store.js'
+import { holdLease, type Lease } from './lease.js'
 
 export interface DedupeOptions {
   /**

@@ -11,3 +11,13 @@ export type MessageOutcome = 'answered' | 'duplicate' | 'failed' | 'ignored' | '
 export interface InboundPort {
   handle(msg: InboundMessage, sink?: ReplySink): Promise<MessageOutcome>
 }
+
+/** How a transport is doing, for `/status` (never a secret). */
+export interface TransportStatus {
+  readonly name: string
+  /** `connected`, `reconnecting`, `accepting callbacks`... */
+  readonly state: string
+  readonly connectedSince?: number
+  readonly reconnects?: number
+  readonly lastMessageAt?: number
+}

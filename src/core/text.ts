@@ -1,4 +1,4 @@
-import type { Locale } from '../config.js'
+import type { Locale } from './locale.js'
 
 const ZERO_WIDTH = /[\u200b-\u200d\u2060\ufeff]/g
 /** `@name` tokens: DingTalk strips the robot's own name from `text`, not from rich text or others' names. */

@@ -1,5 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises'
 import type { InboundMessage, Reply } from '../core/message.js'
+import type { Deliverer, DeliverRequest } from '../core/steps/deliver.js'
 import { backoffDelay } from '../dingtalk/http.js'
 import type { Logger } from '../logger.js'
 import type { Pacer } from './pacer.js'
@@ -18,12 +19,6 @@ export class DeliveryFailedError extends Error {
     super(`reply not delivered (${reason}): ${detail}`, options)
     this.name = 'DeliveryFailedError'
   }
-}
-
-/** A reply slot the HTTP transport holds open for a short while: a fast answer rides in the response. */
-export interface InlineSlot {
-  /** Takes the reply if the slot is still open; false when the response has already gone. */
-  offer(reply: Reply): boolean
 }
 
 export interface DeliveryOptions {
@@ -48,22 +43,13 @@ export const DEFAULT_DELIVERY: DeliveryOptions = {
 const ERRCODE = { ok: 0, busy: -1, sessionGone: 300001, robotDisabled: 400102 } as const
 const TOO_FAST = new Set([410100, 130101])
 
-export interface DeliverRequest {
-  readonly msg: InboundMessage
-  readonly reply: Reply
-  readonly log: Logger
-  readonly inline?: InlineSlot | undefined
-  /** Said once when a conversation goes over the pacing budget and replies start to queue. */
-  /** Made only when needed: the first reply a chat has to wait for in a window. */
-  readonly slowDownNotice?: () => Reply | Promise<Reply>
-}
-
 /**
- * Gets a reply to DingTalk exactly once: paced per conversation, inline when the HTTP response is
- * still open, else the session webhook (with retries on busy / too fast), else the robot OpenAPI
- * when the webhook is expired or gone. Failures throw `DeliveryFailedError` with the reason.
+ * Gets a reply to DingTalk exactly once: paced per conversation, inline when the transport's sink
+ * (the HTTP response) is still open, else the session webhook (with retries on busy / too fast),
+ * else the robot OpenAPI when the webhook is expired or gone. Failures throw `DeliveryFailedError`
+ * with the reason.
  */
-export class Delivery {
+export class Delivery implements Deliverer {
   private readonly sends: Semaphore
 
   constructor(
@@ -85,7 +71,7 @@ export class Delivery {
         `conversation over the pacing budget for ${Math.ceil(slot.retryInMs / 1000)} s`,
       )
     }
-    if (slot.delayMs === 0 && req.inline?.offer(req.reply)) return 'inline'
+    if (slot.delayMs === 0 && req.sink?.offer(req.reply)) return 'inline'
     const notice = slot.firstDelay ? req.slowDownNotice : undefined
     if (notice) {
       // The budget leaves DingTalk's last slots free for exactly this notice.

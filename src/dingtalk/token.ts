@@ -1,6 +1,6 @@
 import { createCipheriv, createDecipheriv, hkdfSync, randomBytes } from 'node:crypto'
+import type { Flight } from '../core/flight.js'
 import type { Keyspace } from '../store/keyspaces.js'
-import type { Flight } from '../store/single-flight.js'
 import type { Store } from '../store/store.js'
 import type { DingTalkHttp } from './http.js'
 

@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises'
 import type { FastifyInstance } from 'fastify'
 import { API_NAMES } from '../dingtalk/errors.js'
-import type { Fault, RecordedReply } from './emulator.js'
+import type { Fault, RecordedReply } from './types.js'
 
 /** What the control API needs from the emulator it belongs to. */
 export interface ControlContext {

@@ -1,6 +1,6 @@
 import { Redis, type RedisOptions } from 'ioredis'
-import { redactRedisUrl } from '../config.js'
 import type { Keyspace } from './keyspaces.js'
+import { redactRedisUrl } from './redis-url.js'
 import type { Store } from './store.js'
 
 /** Redis could not be reached (or refused us) at start-up. The message never holds a password. */

@@ -1,12 +1,11 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
-import type { Bot } from '../core/bot.js'
-import { EMPTY_REPLY, type Reply } from '../core/message.js'
-import type { InlineSlot } from '../delivery/delivery.js'
+import { EMPTY_REPLY, type Reply, type ReplySink } from '../core/message.js'
+import type { InboundPort } from '../core/port.js'
 import { type RobotMessagePayload, robotMessageSchema, toInboundMessage } from '../dingtalk/robot-message.js'
 import { SignatureMemo, verifyCallbackSignature } from '../dingtalk/signature.js'
 
 export interface HttpTransportOptions {
-  readonly bot: Bot<unknown>
+  readonly port: InboundPort
   /** The app secret: DingTalk signs callbacks with it. */
   readonly secret: string
   /** How long the HTTP response waits for the answer before it goes to the session webhook. */
@@ -20,7 +19,7 @@ export const CALLBACK_PATH = '/dingtalk/callback'
 export const CALLBACK_BODY_LIMIT = 64 * 1024
 
 /** Holds the HTTP response open for a fast answer; after the deadline the reply goes by webhook. */
-class ResponseSlot implements InlineSlot {
+class ResponseSlot implements ReplySink {
   /** Dropped once answered: the deadline queue may hold the slot a while longer. */
   private reply: FastifyReply | undefined
 
@@ -89,7 +88,7 @@ class Deadlines {
 
 /**
  * `POST /dingtalk/callback`: verify the signature before the body is even read, validate the
- * payload's shape, hand one `InboundMessage` to the bot. Nothing else lives here.
+ * payload's shape, hand one `InboundMessage` to the core's port. Nothing else lives here.
  */
 export function registerHttpTransport(app: FastifyInstance, opts: HttpTransportOptions): void {
   const clock = opts.clock ?? Date.now
@@ -126,7 +125,7 @@ export function registerHttpTransport(app: FastifyInstance, opts: HttpTransportO
       // The answer, or `empty` at the deadline or when there is none; never both (the slot sends once).
       const slot = new ResponseSlot(reply)
       deadlines.add(slot)
-      void opts.bot.handle(toInboundMessage(req.body, 'http', clock()), slot).finally(() => slot.close())
+      void opts.port.handle(toInboundMessage(req.body, 'http', clock()), slot).finally(() => slot.close())
     },
   )
 }

@@ -1,5 +1,6 @@
 import t from 'tap'
-import { escapeMarkdown, formatDuration, formatTime } from '../../src/cards/format.js'
+import { formatDuration, formatTime } from '../../src/cards/format.js'
+import { escapeMarkdown } from '../../src/core/reply.js'
 
 t.test('durations', async (t) => {
   const h = 3600_000

@@ -1,8 +1,9 @@
 import t from 'tap'
-import { createApp } from '../../src/app.js'
+import { createApp } from '../../src/app/index.js'
 import { ChatClient } from '../../src/chat/client.js'
 import { DingTalkEmulator } from '../../src/emulator/emulator.js'
 import { EMULATED_USERS, emulatedUser } from '../../src/emulator/messages.js'
+import { MemoryStore } from '../../src/store/memory.js'
 import {
   CLIENT_ID,
   captureLogger,
@@ -31,10 +32,11 @@ t.test('chat client over both transports, through the emulator control API', asy
       }),
     },
   })
-  const app = createApp({
+  const app = await createApp({
     config: testConfig(emu, { DINGTALK_TRANSPORTS: 'stream,http' }),
     log: captureLogger().log,
     tuning: { ...FAST, stream: FAST_STREAM, inlineDeadlineMs: 300 },
+    store: new MemoryStore(),
   })
   botUrl = await app.server.listen({ host: '127.0.0.1', port: 0 })
   t.teardown(async () => {

@@ -1,7 +1,7 @@
 import t from 'tap'
-import { meetingCard } from '../../src/cards/meeting.js'
 import { renderReply } from '../../src/chat/render.js'
 import type { ConferenceInfo } from '../../src/dingtalk/conference.js'
+import { meetingCard } from '../../src/features/meeting/card.js'
 import { fixture } from '../helpers/index.js'
 
 const plain = { color: false }

@@ -1,8 +1,8 @@
 import t from 'tap'
-import { createRegistry } from '../../src/commands/index.js'
 import { CommandRegistry } from '../../src/core/commands.js'
+import { productionRegistry } from '../helpers/registry.js'
 
-const registry = createRegistry()
+const registry = await productionRegistry(t)
 const m = (text: string) => registry.match(text)
 
 t.test('command words, aliases, case and a leading slash', async (t) => {

@@ -1,5 +1,5 @@
 import t from 'tap'
-import type { CheckResult } from '../../src/readiness.js'
+import type { CheckResult } from '../../src/ops/readiness.js'
 import { answersTo, logsOf, startCluster } from '../helpers/cluster.js'
 import { waitFor } from '../helpers/index.js'
 import { privateRedis } from '../helpers/redis.js'

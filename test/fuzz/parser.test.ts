@@ -1,8 +1,8 @@
 import fc from 'fast-check'
 import t from 'tap'
-import { createRegistry } from '../../src/commands/index.js'
 import { normalizeText } from '../../src/core/text.js'
-import { parseMeetingRef } from '../../src/meeting/reference.js'
+import { parseMeetingRef } from '../../src/features/meeting/reference.js'
+import { productionRegistry } from '../helpers/registry.js'
 import { RUNS, SEED } from './runs.js'
 
 const FULL_WIDTH = (s: string) => s.replace(/[0-9]/g, (d) => String.fromCharCode(0xff10 + Number(d)))
@@ -39,7 +39,7 @@ const spelledCode = fc
     return { code, text: wrapped }
   })
 
-const registry = createRegistry()
+const registry = await productionRegistry(t)
 
 t.test('every spelling of a valid room code yields that code, alone or after a command word', async (t) => {
   fc.assert(

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs'
 import { Writable } from 'node:stream'
 import { fileURLToPath } from 'node:url'
-import { type App, createApp, type Tuning } from '../../src/app.js'
+import { type App, createApp, type Tuning } from '../../src/app/index.js'
 import { type Config, loadConfig } from '../../src/config.js'
 import type { InboundMessage } from '../../src/core/message.js'
 import type { RobotMessagePayload } from '../../src/dingtalk/robot-message.js'
@@ -10,7 +10,8 @@ import { DingTalkEmulator, type EmulatorOptions } from '../../src/emulator/emula
 import type { StreamGateway } from '../../src/emulator/gateway.js'
 import type { EmulatorMeeting } from '../../src/emulator/meetings.js'
 import { createLogger, type Logger } from '../../src/logger.js'
-import type { CheckResult } from '../../src/readiness.js'
+import type { CheckResult } from '../../src/ops/readiness.js'
+import { MemoryStore } from '../../src/store/memory.js'
 import type { Store } from '../../src/store/store.js'
 import {
   StreamTransport,
@@ -143,12 +144,13 @@ export async function startStack(
   })
   opts.before?.(emu)
   const { log, capture } = captureLogger()
-  const app = createApp({
+  const app = await createApp({
     config: testConfig(emu, opts.env),
     log,
     tuning: { ...FAST, stream: FAST_STREAM, ...opts.tuning },
     ...(opts.clock ? { clock: opts.clock } : {}),
-    ...(opts.store ? { store: opts.store } : {}),
+    // The app defaults to the production store (a SQLite file under DATA_DIR); tests say which.
+    store: opts.store ?? new MemoryStore(),
   })
   const url = await app.server.listen({ host: '127.0.0.1', port: 0 })
   t.teardown(async () => {

@@ -1,10 +1,10 @@
 import t from 'tap'
-import { type App, createApp } from '../../src/app.js'
+import { type App, createApp } from '../../src/app/index.js'
+import { openStore } from '../../src/app/state.js'
 import { ConfigError, describeConfig, loadConfig, redisNamespace } from '../../src/config.js'
 import { TOKEN_KEY } from '../../src/dingtalk/token.js'
 import { DingTalkEmulator } from '../../src/emulator/emulator.js'
 import { MemoryStore } from '../../src/store/memory.js'
-import { openStore } from '../../src/store/open.js'
 import { StoreUnavailableError } from '../../src/store/redis.js'
 import { ResilientStore } from '../../src/store/resilient.js'
 import { CLIENT_ID, captureLogger, FAST, fixtureMeetings, SECRET, testConfig } from '../helpers/index.js'
@@ -27,7 +27,7 @@ async function replicas(t: Tap, n: number) {
   const apps: Array<{ app: App; url: string }> = []
   for (let i = 0; i < n; i++) {
     const { log } = captureLogger()
-    const app = createApp({ config, log, tuning: FAST, store: await openStore(config, log) })
+    const app = await createApp({ config, log, tuning: FAST, store: await openStore(config, log) })
     t.teardown(() => app.stop())
     apps.push({ app, url: await app.server.listen({ host: '127.0.0.1', port: 0 }) })
   }
@@ -91,7 +91,7 @@ t.test('/readyz says degraded (200) while the store runs on local memory', async
   })
   const { log, capture } = captureLogger()
   const store = new ResilientStore(primary, { log, probeMs: 60_000 })
-  const app = createApp({ config: testConfig(emu), log, tuning: FAST, store })
+  const app = await createApp({ config: testConfig(emu), log, tuning: FAST, store })
   t.teardown(() => app.stop())
   const url = await app.server.listen({ host: '127.0.0.1', port: 0 })
   const body = await callback(url, question(emu))

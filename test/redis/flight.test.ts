@@ -1,9 +1,9 @@
 import { setTimeout as sleep } from 'node:timers/promises'
 import t from 'tap'
 import { Deduper } from '../../src/core/dedupe.js'
-import { holdLease } from '../../src/store/lease.js'
+import { LOCK_PREFIX, SharedFlight } from '../../src/core/flight.js'
+import { holdLease } from '../../src/core/lease.js'
 import { MemoryStore } from '../../src/store/memory.js'
-import { LOCK_PREFIX, SharedFlight } from '../../src/store/single-flight.js'
 import type { Store } from '../../src/store/store.js'
 import { redisStore } from '../helpers/redis.js'
 

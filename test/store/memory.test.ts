@@ -1,7 +1,7 @@
 import t from 'tap'
 import { Deduper } from '../../src/core/dedupe.js'
+import { LocalFlight } from '../../src/core/flight.js'
 import { MemoryStore } from '../../src/store/memory.js'
-import { LocalFlight } from '../../src/store/single-flight.js'
 
 t.test('get/set/ttl/delete', async (t) => {
   let now = 0

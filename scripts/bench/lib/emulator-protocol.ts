@@ -1,4 +1,5 @@
-import type { DingTalkEmulator, Fault } from '../../../src/emulator/emulator.js'
+import type { DingTalkEmulator } from '../../../src/emulator/emulator.js'
+import type { Fault } from '../../../src/emulator/types.js'
 import type { summarize } from './stats.js'
 
 /** What the bench asks the emulator process over IPC (see emulator-process.ts). */

@@ -1,0 +1,159 @@
+import type { FastifyInstance } from 'fastify'
+import { type Config, describeConfig } from '../config.js'
+import type { Bot } from '../core/bot.js'
+import type { CommandRegistry } from '../core/commands.js'
+import { assemble } from '../core/feature.js'
+import { ChatSettingsStore, settingsKeyspace } from '../core/settings.js'
+import type { FetchFn } from '../dingtalk/http.js'
+import type { TokenProvider } from '../dingtalk/token.js'
+import { createFeatures } from '../features/index.js'
+import type { Logger } from '../logger.js'
+import { Metrics } from '../ops/metrics.js'
+import { type CheckResult, Readiness } from '../ops/readiness.js'
+import { buildServer } from '../ops/server.js'
+import { Stats } from '../ops/stats.js'
+import type { Store } from '../store/store.js'
+import type { StreamTransport } from '../transports/stream.js'
+import { VERSION } from '../version.js'
+import { Lifecycle } from './lifecycle.js'
+import { createBot, PIPELINE_KEYSPACES } from './pipeline.js'
+import { createPlatform } from './platform.js'
+import { openStore } from './state.js'
+import { createTransports, type Transports } from './transports.js'
+import { DEFAULT_TUNING, type Tuning } from './tuning.js'
+
+export { DEFAULT_TUNING, type Tuning }
+
+export interface AppDeps {
+  readonly config: Config
+  readonly log: Logger
+  readonly clock?: () => number
+  readonly fetch?: FetchFn
+  /** Default: the store production uses (SQLite under `DATA_DIR`, or Redis with `REDIS_URL`). */
+  readonly store?: Store
+  readonly tuning?: Partial<Tuning>
+}
+
+export interface App {
+  readonly server: FastifyInstance
+  readonly bot: Bot
+  /** Every command of every feature, as the router sees them. */
+  readonly registry: CommandRegistry
+  readonly tokens: TokenProvider
+  readonly readiness: Readiness
+  readonly store: Store
+  readonly metrics: Metrics
+  readonly stats: Stats
+  /** The Stream-mode connection, when `DINGTALK_TRANSPORTS` includes `stream`. */
+  readonly stream: StreamTransport | undefined
+  /** Starts the stream connection (in the background); idempotent. The server's listen calls it. */
+  start(): void
+  /** Stops intake, drains in-flight replies (bounded), closes everything. */
+  stop(): Promise<void>
+}
+
+/**
+ * Wires the bot together, in the order it runs: state, DingTalk, the features, the message flow,
+ * the server and transports, the start/stop order. Listens on nothing: `main` (or a test) decides.
+ */
+export async function createApp(deps: AppDeps): Promise<App> {
+  const { config, log } = deps
+  const tuning: Tuning = {
+    ...DEFAULT_TUNING,
+    dedupe: { ...DEFAULT_TUNING.dedupe, leaseMs: config.leaseMs },
+    ...deps.tuning,
+  }
+  const clock = deps.clock ?? Date.now
+  const store = deps.store ?? (await openStore(config, log))
+  const metrics = new Metrics({ defaults: true })
+  const stats = new Stats(metrics, clock)
+  const platform = createPlatform({ config, log, clock, fetch: deps.fetch, store, metrics, tuning })
+  const settings = new ChatSettingsStore(store, { locale: config.locale, timeZone: config.timeZone })
+  // `/status` reads the transports, which are built after the flow they feed.
+  let transports: Transports | undefined
+  const features = assemble(
+    createFeatures({
+      conferences: platform.conferences,
+      store,
+      flight: platform.flight,
+      ttls: tuning.ttls,
+      clock,
+      settings,
+      configView: () => describeConfig(config),
+      status: {
+        version: VERSION,
+        startedAt: clock(),
+        transports: () => transports?.statuses() ?? [],
+        token: platform.tokens,
+        messages: stats,
+        usage: platform.usage,
+        store,
+      },
+    }),
+  )
+  store.declare([settingsKeyspace, ...PIPELINE_KEYSPACES, ...platform.keyspaces, ...features.keyspaces])
+  const { bot, ledger } = createBot({
+    config,
+    log,
+    clock,
+    store,
+    tuning,
+    features,
+    settings,
+    delivery: platform.delivery,
+    observer: stats,
+  })
+  const readiness = new Readiness()
+  readiness.add('store', () => storeCheck(store))
+  const server = buildServer(log, readiness, { metrics: metrics.registry, metricsToken: config.metricsToken })
+  const intake = { open: true }
+  transports = createTransports({
+    config,
+    log,
+    clock,
+    fetch: deps.fetch,
+    tuning,
+    server,
+    port: bot,
+    readiness,
+    metrics,
+    stats,
+    accepting: () => intake.open,
+  })
+  const { stream } = transports
+  const lifecycle = new Lifecycle({
+    intake,
+    log,
+    server,
+    readiness,
+    stream,
+    bot,
+    ledger,
+    store,
+    drainMs: tuning.drainMs,
+  })
+  return {
+    server,
+    bot,
+    registry: features.registry,
+    tokens: platform.tokens,
+    readiness,
+    store,
+    metrics,
+    stats,
+    stream,
+    start: () => lifecycle.start(),
+    stop: () => lifecycle.stop(),
+  }
+}
+
+/**
+ * A degraded store still passes: the bot answers on local memory, and every replica shares the
+ * one Redis, so failing readiness would take them all out of the load balancer at once.
+ */
+function storeCheck(store: Store): CheckResult {
+  const health = store.health?.() ?? { state: 'ok', detail: store.kind }
+  return health.state === 'ok'
+    ? { ok: true, detail: health.detail }
+    : { ok: true, degraded: true, detail: health.detail }
+}

@@ -1,0 +1,61 @@
+import type { Config } from '../config.js'
+import { Bot } from '../core/bot.js'
+import type { FlowObserver, MessageContext } from '../core/context.js'
+import { Deduper, dedupeKeyspace } from '../core/dedupe.js'
+import type { Assembled } from '../core/feature.js'
+import { compose, type Step } from '../core/pipeline.js'
+import { rateKeyspace, UserRateLimiter } from '../core/rate-limit.js'
+import type { ChatSettingsStore } from '../core/settings.js'
+import { content } from '../core/steps/content.js'
+import { dedupe } from '../core/steps/dedupe.js'
+import { type Deliverer, deliver } from '../core/steps/deliver.js'
+import { errorBoundary, errorReply } from '../core/steps/error-boundary.js'
+import { rateLimit } from '../core/steps/rate-limit.js'
+import { report } from '../core/steps/report.js'
+import { route } from '../core/steps/route.js'
+import { runCommand } from '../core/steps/run-command.js'
+import type { Logger } from '../logger.js'
+import type { Store } from '../store/store.js'
+import type { Tuning } from './tuning.js'
+
+export interface PipelineDeps {
+  readonly config: Config
+  readonly log: Logger
+  readonly clock: () => number
+  readonly store: Store
+  readonly tuning: Tuning
+  readonly features: Assembled
+  readonly settings: ChatSettingsStore
+  readonly delivery: Deliverer
+  readonly observer: FlowObserver
+}
+
+/** The core's own keyspaces: the de-dup ledger, the rate windows (chat settings come with them). */
+export const PIPELINE_KEYSPACES = [dedupeKeyspace, rateKeyspace]
+
+/**
+ * THE message flow, top to bottom. A step acts on the way down (de-dup, rate limit, content,
+ * route), on the way back up (deliver, report, mark done), or around the rest (the error boundary
+ * around the command's work). Composed once here; `Bot` runs it per message.
+ */
+export function createBot(deps: PipelineDeps): { bot: Bot; ledger: Deduper } {
+  const { config, log, clock, store, tuning, features, observer } = deps
+  const ledger = new Deduper(store, tuning.dedupe)
+  const limiter = new UserRateLimiter(store, { limit: config.userRateLimit, windowMs: 60_000 }, clock)
+  const steps: Step<MessageContext>[] = [
+    dedupe(ledger, observer), // pushed again, or on both transports: no further
+    report(clock, observer), // one log line and the counters, once the rest is through
+    deliver(deps.delivery), // what the steps below decided to say goes out
+    rateLimit(limiter, observer), // a flooding sender is told once, then ignored
+    content(), // text goes on; pictures get "send me text"
+    route({ ...routing(features), admins: config.admins, clock }), // the command, admin gate, audit line
+    errorBoundary(features.failures, errorReply), // any error: an honest reply with a reference id
+    runCommand(), // the command itself
+  ]
+  const bot = new Bot({ flow: compose(steps), chat: deps.settings, log, clock })
+  return { bot, ledger }
+}
+
+function routing({ registry, onEmpty, fallbacks }: Assembled) {
+  return { registry, onEmpty, fallbacks }
+}

@@ -1,0 +1,83 @@
+import type { Config } from '../config.js'
+import { type Flight, LocalFlight, lockKeyspace, SharedFlight } from '../core/flight.js'
+import { Delivery } from '../delivery/delivery.js'
+import { Pacer } from '../delivery/pacer.js'
+import { RobotSender } from '../delivery/robot-api.js'
+import { WebhookSender } from '../delivery/webhook.js'
+import { DingTalkApi } from '../dingtalk/api.js'
+import { ApiBudget, budgetKeyspace } from '../dingtalk/budget.js'
+import { ConferenceClient } from '../dingtalk/conference.js'
+import { DingTalkHttp, type FetchFn } from '../dingtalk/http.js'
+import { TokenProvider, tokenKeyspace } from '../dingtalk/token.js'
+import { UsageLedger, usageKeyspace } from '../dingtalk/usage.js'
+import type { Logger } from '../logger.js'
+import type { Metrics } from '../ops/metrics.js'
+import type { Keyspace } from '../store/keyspaces.js'
+import type { Store } from '../store/store.js'
+import type { Tuning } from './tuning.js'
+
+export interface PlatformDeps {
+  readonly config: Config
+  readonly log: Logger
+  readonly clock: () => number
+  readonly fetch: FetchFn | undefined
+  readonly store: Store
+  readonly metrics: Metrics
+  readonly tuning: Tuning
+}
+
+/** DingTalk as the bot talks to it: one HTTP client, one token, the API and the ways to reply. */
+export interface Platform {
+  readonly tokens: TokenProvider
+  readonly api: DingTalkApi
+  readonly conferences: ConferenceClient
+  readonly usage: UsageLedger
+  readonly delivery: Delivery
+  /** One upstream call for all callers (and all instances, on a shared store). */
+  readonly flight: Flight
+  readonly keyspaces: readonly Keyspace[]
+}
+
+export function createPlatform(deps: PlatformDeps): Platform {
+  const { config, log, clock, store, metrics, tuning } = deps
+  // A dead holder's lock lapses fast: at most 10 s, or the lease.
+  const flight: Flight = store.shared
+    ? new SharedFlight(store, { lockTtlMs: Math.min(tuning.dedupe.leaseMs, 10_000) })
+    : new LocalFlight()
+  const usage = new UsageLedger(store, clock)
+  const http = new DingTalkHttp({
+    baseUrl: config.dingtalk.apiBase,
+    timeoutMs: config.dingtalk.timeoutMs,
+    fetch: deps.fetch,
+    budget: new ApiBudget(store, config.apiQps, clock),
+    observe: (api, status, ms) => {
+      metrics.upstreamCalls.inc({ api, status })
+      metrics.upstreamSeconds.observe({ api }, ms / 1000)
+      void usage.record(api, status)
+    },
+  })
+  const tokens = new TokenProvider({
+    http,
+    clientId: config.dingtalk.clientId,
+    clientSecret: config.dingtalk.clientSecret,
+    clock,
+    ...(store.shared ? { shared: { store, flight } } : {}),
+  })
+  const api = new DingTalkApi(http, tokens, tuning.retry, log.child({ component: 'dingtalk' }), clock)
+  const delivery = new Delivery(
+    new WebhookSender(config.dingtalk.oapiBase, config.dingtalk.timeoutMs, deps.fetch),
+    new RobotSender(api, config.dingtalk.robotCode),
+    new Pacer(tuning.pacing, clock),
+    tuning.delivery,
+    clock,
+  )
+  return {
+    tokens,
+    api,
+    conferences: new ConferenceClient(api),
+    usage,
+    delivery,
+    flight,
+    keyspaces: [budgetKeyspace, usageKeyspace, tokenKeyspace, lockKeyspace],
+  }
+}

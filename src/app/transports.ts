@@ -1,0 +1,102 @@
+import type { FastifyInstance } from 'fastify'
+import type { Config } from '../config.js'
+import type { InboundPort, TransportStatus } from '../core/port.js'
+import type { FetchFn } from '../dingtalk/http.js'
+import type { Logger } from '../logger.js'
+import type { Metrics } from '../ops/metrics.js'
+import type { CheckResult, Readiness } from '../ops/readiness.js'
+import type { Stats } from '../ops/stats.js'
+import { registerHttpTransport } from '../transports/http.js'
+import { type StreamState, StreamTransport } from '../transports/stream.js'
+import type { Tuning } from './tuning.js'
+
+const USER_AGENT = 'meeting-bot/0.1 (dingtalk-stream/2.1.5)'
+
+export interface TransportDeps {
+  readonly config: Config
+  readonly log: Logger
+  readonly clock: () => number
+  readonly fetch: FetchFn | undefined
+  readonly tuning: Tuning
+  readonly server: FastifyInstance
+  readonly port: InboundPort
+  readonly readiness: Readiness
+  readonly metrics: Metrics
+  readonly stats: Stats
+  /** False once shutdown has begun: callbacks get 503. */
+  readonly accepting: () => boolean
+}
+
+export interface Transports {
+  /** The Stream-mode connection, when `DINGTALK_TRANSPORTS` includes `stream`. */
+  readonly stream: StreamTransport | undefined
+  /** For `/status`. */
+  statuses(): TransportStatus[]
+}
+
+/** The enabled transports, each feeding the core's port, each with its readiness check. */
+export function createTransports(deps: TransportDeps): Transports {
+  const { config, server, readiness } = deps
+  const http = config.transports.includes('http')
+  if (http) {
+    registerHttpTransport(server, {
+      port: deps.port,
+      secret: config.dingtalk.clientSecret,
+      inlineDeadlineMs: deps.tuning.inlineDeadlineMs,
+      clock: deps.clock,
+      accepting: deps.accepting,
+    })
+    readiness.add('http', () => ({ ok: true, detail: 'accepting callbacks' }))
+  }
+  const stream = config.transports.includes('stream')
+    ? new StreamTransport({
+        clientId: config.dingtalk.clientId,
+        clientSecret: config.dingtalk.clientSecret,
+        apiBase: config.dingtalk.apiBase,
+        ua: USER_AGENT,
+        bot: deps.port,
+        log: deps.log,
+        clock: deps.clock,
+        timeoutMs: config.dingtalk.timeoutMs,
+        ...deps.tuning.stream,
+        ...(deps.fetch ? { fetch: deps.fetch } : {}),
+      })
+    : undefined
+  if (stream) {
+    readiness.add('stream', () => streamCheck(stream))
+    deps.metrics.streamSource = () => ({
+      connected: stream.status().state === 'connected',
+      reconnects: stream.status().reconnects,
+    })
+    // The stream comes up when the server listens.
+    server.addHook('onListen', async () => stream.start())
+  }
+  return {
+    stream,
+    statuses: () => [
+      ...(stream ? [{ name: 'stream', ...stream.status() }] : []),
+      ...(http
+        ? [{ name: 'http', state: 'accepting callbacks', lastMessageAt: deps.stats.lastMessageAt.http }]
+        : []),
+    ],
+  }
+}
+
+function streamCheck(stream: StreamTransport): CheckResult {
+  const s = stream.status()
+  const detail: Record<StreamState, string> = {
+    idle: 'not started',
+    connecting: 'connecting to the DingTalk stream gateway',
+    connected: 'connected',
+    reconnecting: 'reconnecting',
+    stopped: 'stopped',
+  }
+  const why = s.state !== 'connected' && s.lastError ? `: ${s.lastError}` : ''
+  return {
+    ok: s.state === 'connected',
+    detail: `${detail[s.state]}${why}`,
+    state: s.state,
+    reconnects: s.reconnects,
+    ...(s.connectedSince !== undefined ? { connectedSince: new Date(s.connectedSince).toISOString() } : {}),
+  }
+}

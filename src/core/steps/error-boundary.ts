@@ -1,0 +1,34 @@
+import type { InboundContext, MessageContext } from '../context.js'
+import type { Failure, Failures } from '../errors.js'
+import type { Step } from '../pipeline.js'
+import { newRefId } from '../refid.js'
+import { textReply } from '../reply.js'
+import { coreStrings } from '../strings.js'
+
+/**
+ * Every error of the work below it is caught here: logged with a short reference id at the level
+ * its failure says, and (for a message) answered with an honest sentence and that id.
+ */
+export function errorBoundary<C extends InboundContext>(
+  failures: Failures,
+  answer?: (ctx: C, failure: Failure, ref: string) => Promise<void>,
+): Step<C> {
+  return async (ctx, next) => {
+    try {
+      await next()
+    } catch (err) {
+      const ref = newRefId()
+      const failure = failures.explain(err)
+      ctx.log[failure.level]({ err, ref, failure: failure.key, command: ctx.command }, 'command failed')
+      ctx.result = 'error'
+      ctx.ref = ref
+      await answer?.(ctx, failure, ref)
+    }
+  }
+}
+
+/** A message's error answer: the failure's sentence and the reference id, in the answer's language. */
+export async function errorReply(ctx: MessageContext, failure: Failure, ref: string): Promise<void> {
+  const locale = ctx.locale ?? (await ctx.chatLocale())
+  ctx.reply = textReply(`${failure.text[locale]} ${coreStrings(locale).reference(ref)}`, ctx.mention)
+}

@@ -1,0 +1,100 @@
+import type { Command, CommandRegistry } from '../commands.js'
+import type { MessageContext } from '../context.js'
+import type { InboundMessage } from '../message.js'
+import type { Step } from '../pipeline.js'
+import { textReply } from '../reply.js'
+import { coreStrings } from '../strings.js'
+
+export interface RouteOptions {
+  readonly registry: CommandRegistry
+  /** What an empty message runs (help), if any feature said. */
+  readonly onEmpty?: Command | undefined
+  /** Features' readings of text that starts with no command word, in order. */
+  readonly fallbacks: readonly ((text: string) => Command | undefined)[]
+  /** Staff ids that are admins besides DingTalk's own org admins (`BOT_ADMINS`). */
+  readonly admins: readonly string[]
+  readonly clock: () => number
+}
+
+/** An org admin by DingTalk's word, or a staff id the operator listed. */
+export function isAdmin(msg: InboundMessage, admins: readonly string[]): boolean {
+  return msg.sender.isAdmin || (!!msg.sender.staffId && admins.includes(msg.sender.staffId))
+}
+
+/**
+ * Text → the command to run, its arguments, the answer's language and time zone; the admin gate;
+ * the audit line of every admin command (who, where, what, how it went: after the run, so a
+ * failure's reference id is in it). Unknown words get a hint ("did you mean").
+ */
+export function route(opts: RouteOptions): Step<MessageContext> {
+  const { registry, onEmpty, fallbacks, admins, clock } = opts
+  return async (ctx, next) => {
+    const match = registry.match(ctx.text)
+    let command: Command | undefined
+    let args = ctx.text
+    if (match.kind === 'command') {
+      command = match.command
+      args = match.args
+    } else if (match.kind === 'empty') {
+      command = onEmpty
+      args = ''
+    } else {
+      for (const fallback of fallbacks) {
+        command = fallback(ctx.text)
+        if (command) break
+      }
+    }
+    const settings = await ctx.settings()
+    const locale =
+      (match.kind !== 'empty' ? match.locale : undefined) ?? settings.locale ?? ctx.defaults.locale
+    ctx.locale = locale
+    if (!command) {
+      if (match.kind !== 'unknown') return
+      const t = coreStrings(locale)
+      const hint = match.suggestion
+        ? t.didYouMean(match.word, match.suggestion)
+        : t.unknownCommand(match.word)
+      ctx.reply = textReply(hint, ctx.mention)
+      ctx.command = 'unknown'
+      ctx.result = 'usage'
+      return
+    }
+    ctx.command = command.name
+    const admin = isAdmin(ctx.msg, admins)
+    ctx.invocation = {
+      command,
+      context: {
+        msg: ctx.msg,
+        args,
+        locale,
+        timeZone: settings.timeZone ?? ctx.defaults.timeZone,
+        now: clock(),
+        log: ctx.log,
+        mention: ctx.mention,
+        isAdmin: admin,
+        registry,
+      },
+    }
+    if (!command.adminOnly) return next()
+    if (admin) {
+      await next()
+    } else {
+      ctx.reply = textReply(coreStrings(locale).adminOnly, ctx.mention)
+      ctx.result = 'usage'
+    }
+    const { sender, conversation } = ctx.msg
+    ctx.log.info(
+      {
+        audit: true,
+        who: sender.staffId || sender.id,
+        nick: sender.nick,
+        where: conversation.id,
+        command: command.name,
+        args,
+        result: admin ? ctx.result : 'denied',
+        ...(ctx.ref ? { ref: ctx.ref } : {}),
+      },
+      'admin command',
+    )
+  }
+}
