@@ -25,7 +25,12 @@ import { MemoryStore } from './store/memory.js'
 import { type Flight, LocalFlight, lockKeyspace, SharedFlight } from './store/single-flight.js'
 import type { Store } from './store/store.js'
 import { registerHttpTransport } from './transports/http.js'
-import { DEFAULT_STREAM, type StreamState, StreamTransport, type StreamTuning } from './transports/stream.js'
+import {
+  DEFAULT_STREAM,
+  type StreamState,
+  StreamTransport,
+  type StreamTuning,
+} from './transports/stream/supervisor.js'
 import { UsageLedger, usageKeyspace } from './usage.js'
 import { VERSION } from './version.js'
 

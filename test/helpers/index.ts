@@ -16,7 +16,7 @@ import {
   StreamTransport,
   type StreamTransportOptions,
   type StreamTuning,
-} from '../../src/transports/stream.js'
+} from '../../src/transports/stream/supervisor.js'
 
 export const CLIENT_ID = 'dingrobot2b7c9e4f'
 export const SECRET = 'GT-lsu-taDAxxxsTsxxxx-test-secret'

@@ -1,5 +1,5 @@
 import t, { type Test } from 'tap'
-import { DingTalkEmulator } from '../../src/emulator/emulator.js'
+import { DingTalkEmulator } from '../../../src/emulator/emulator.js'
 import {
   type ClientEvents,
   GatewayClient,
@@ -7,8 +7,8 @@ import {
   GatewayOpenError,
   sanitize,
   TOPIC_ROBOT,
-} from '../../src/transports/stream-client.js'
-import { CLIENT_ID, SECRET } from '../helpers/index.js'
+} from '../../../src/transports/stream/connection.js'
+import { CLIENT_ID, SECRET } from '../../helpers/index.js'
 
 function recorder() {
   const seen: string[] = []

@@ -1,6 +1,6 @@
 import { DWClient, type DWClientConfig, type DWClientDownStream, TOPIC_ROBOT } from 'dingtalk-stream'
 import WebSocket from 'ws'
-import type { FetchFn } from '../dingtalk/http.js'
+import type { FetchFn } from '../../dingtalk/http.js'
 
 export { TOPIC_ROBOT }
 export const GATEWAY_OPEN_PATH = '/v1.0/gateway/connections/open'

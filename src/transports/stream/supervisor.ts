@@ -1,8 +1,8 @@
-import type { InboundMessage } from '../core/message.js'
-import { backoffDelay, type FetchFn } from '../dingtalk/http.js'
-import { assertRobotMessage, InvalidRobotMessage, toInboundMessage } from '../dingtalk/robot-message.js'
-import type { Logger } from '../logger.js'
-import { GatewayClient, sanitize } from './stream-client.js'
+import type { InboundMessage } from '../../core/message.js'
+import { backoffDelay, type FetchFn } from '../../dingtalk/http.js'
+import { assertRobotMessage, InvalidRobotMessage, toInboundMessage } from '../../dingtalk/robot-message.js'
+import type { Logger } from '../../logger.js'
+import { GatewayClient, sanitize } from './connection.js'
 
 export type StreamState = 'idle' | 'connecting' | 'connected' | 'reconnecting' | 'stopped'
 

@@ -1,7 +1,7 @@
 import t, { type Test } from 'tap'
-import type { InboundMessage } from '../../src/core/message.js'
-import type { StreamTransportOptions } from '../../src/transports/stream.js'
-import { robotMessage, streamTransport, waitFor } from '../helpers/index.js'
+import type { InboundMessage } from '../../../src/core/message.js'
+import type { StreamTransportOptions } from '../../../src/transports/stream/supervisor.js'
+import { robotMessage, streamTransport, waitFor } from '../../helpers/index.js'
 
 async function setup(
   t: Test,
