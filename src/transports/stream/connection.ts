@@ -1,6 +1,7 @@
 import { DWClient, type DWClientConfig, type DWClientDownStream, TOPIC_ROBOT } from 'dingtalk-stream'
 import WebSocket from 'ws'
 import type { FetchFn } from '../../dingtalk/http.js'
+import { sanitize } from './frames.js'
 
 export { TOPIC_ROBOT }
 export const GATEWAY_OPEN_PATH = '/v1.0/gateway/connections/open'
@@ -40,11 +41,6 @@ export class GatewayOpenError extends Error {
     super(message, options)
     this.name = 'GatewayOpenError'
   }
-}
-
-/** Strips what must never reach a log line: the ticket and anything after it. */
-export function sanitize(text: string): string {
-  return text.replace(/ticket=[^&\s"']*/gi, 'ticket=[redacted]')
 }
 
 /**

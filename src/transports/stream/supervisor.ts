@@ -1,8 +1,8 @@
 import type { InboundMessage } from '../../core/message.js'
 import { backoffDelay, type FetchFn } from '../../dingtalk/http.js'
-import { assertRobotMessage, InvalidRobotMessage, toInboundMessage } from '../../dingtalk/robot-message.js'
 import type { Logger } from '../../logger.js'
-import { GatewayClient, sanitize } from './connection.js'
+import { GatewayClient } from './connection.js'
+import { parseRobotFrame, sanitize } from './frames.js'
 
 export type StreamState = 'idle' | 'connecting' | 'connected' | 'reconnecting' | 'stopped'
 
@@ -314,16 +314,12 @@ export class StreamTransport {
   private handOff(max: number, inFlightCap: number): void {
     for (let n = 0; n < max && this.backlogHead < this.backlog.length && this.inFlight < inFlightCap; n++) {
       const { data, messageId, receivedAt } = this.backlog[this.backlogHead++] as QueuedFrame
-      let payload: unknown
-      try {
-        payload = JSON.parse(data)
-        assertRobotMessage(payload)
-      } catch (err) {
-        const reason = err instanceof InvalidRobotMessage ? err.reason : 'data is not JSON'
-        this.log.warn({ messageId, reason }, 'invalid robot message acked and dropped')
+      const parsed = parseRobotFrame(data, receivedAt)
+      if (!parsed.ok) {
+        this.log.warn({ messageId, reason: parsed.reason }, 'invalid robot message acked and dropped')
         continue
       }
-      const msg = toInboundMessage(payload, 'stream', receivedAt)
+      const msg = parsed.message
       this.inFlight++
       try {
         this.opts.bot

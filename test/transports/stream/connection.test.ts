@@ -5,7 +5,6 @@ import {
   GatewayClient,
   type GatewayClientOptions,
   GatewayOpenError,
-  sanitize,
   TOPIC_ROBOT,
 } from '../../../src/transports/stream/connection.js'
 import { CLIENT_ID, SECRET } from '../../helpers/index.js'
@@ -130,12 +129,4 @@ t.test('a gateway answer the client cannot use is a GatewayOpenError without the
   const down = gatewayClient({ events, timeoutMs: 200 })
   await t.rejects(down.getEndpoint(), { name: 'GatewayOpenError', message: 'gateway unreachable' })
   await t.rejects(down._connect(), /no endpoint/)
-})
-
-t.test('sanitize() removes tickets from any text', async (t) => {
-  t.equal(
-    sanitize('Invalid URL: wss://h/connect?ticket=abc-123&x=1'),
-    'Invalid URL: wss://h/connect?ticket=[redacted]&x=1',
-  )
-  t.equal(sanitize('nothing here'), 'nothing here')
 })
