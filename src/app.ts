@@ -209,7 +209,7 @@ export function createApp(deps: AppDeps): App {
         clientSecret: config.dingtalk.clientSecret,
         apiBase: config.dingtalk.apiBase,
         ua: USER_AGENT,
-        bot,
+        port: bot,
         log,
         clock,
         timeoutMs: config.dingtalk.timeoutMs,

@@ -1,4 +1,4 @@
-import type { InboundMessage } from '../../core/message.js'
+import type { InboundPort } from '../../core/port.js'
 import { backoffDelay, type FetchFn } from '../../dingtalk/http.js'
 import type { Logger } from '../../logger.js'
 import { GatewayClient } from './connection.js'
@@ -53,7 +53,8 @@ export interface StreamTransportOptions extends Partial<StreamTuning> {
   readonly clientSecret: string
   readonly apiBase: string
   readonly ua?: string
-  readonly bot: { handle(msg: InboundMessage): Promise<unknown> }
+  /** The core: gets every usable robot message, never awaited here. */
+  readonly port: InboundPort
   readonly log: Logger
   readonly clock?: () => number
   readonly random?: () => number
@@ -76,7 +77,7 @@ interface QueuedFrame {
  * `GatewayClient` per attempt and at most one attempt at a time; exponential backoff with jitter
  * on every failure; a watchdog for silent sockets; a replacement opened before an announced
  * disconnect; the old socket closed as soon as its successor is up. Frames are acked before the
- * bot sees them, and `bot.handle` is never awaited here.
+ * core sees them, and `port.handle` is never awaited here.
  */
 export class StreamTransport {
   private state: StreamState = 'idle'
@@ -322,7 +323,7 @@ export class StreamTransport {
       const msg = parsed.message
       this.inFlight++
       try {
-        this.opts.bot
+        this.opts.port
           .handle(msg)
           .catch((err: unknown) => {
             this.log.error({ err, messageId, msgId: msg.id }, 'message handling failed')

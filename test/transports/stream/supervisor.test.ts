@@ -55,7 +55,7 @@ t.test('start() without credentials fails loudly instead of retrying forever', a
     clientId: '',
     clientSecret: '',
     apiBase: 'http://127.0.0.1:9',
-    bot: { handle: async () => undefined },
+    port: { handle: async () => 'ignored' },
     log,
   })
   t.throws(() => stream.start(), /needs DINGTALK_CLIENT_ID/)
@@ -72,7 +72,7 @@ t.test('the process exits by itself after stop(): no timer or socket left behind
     const until = async (cond) => { while (!cond()) await new Promise((r) => setTimeout(r, 5)) }
     const make = () => new StreamTransport({
       clientId: 'id', clientSecret: 's', apiBase: emu.baseUrl, log: createLogger('silent'),
-      bot: { handle: () => new Promise((r) => setTimeout(r, 20)) },
+      port: { handle: () => new Promise((r) => setTimeout(() => r('answered'), 20)) },
       backoff: { initialMs: 20, maxMs: 100 }, watchdogMs: 200, stableAfterMs: 50,
     })
     const a = make()
