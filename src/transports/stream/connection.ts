@@ -1,7 +1,7 @@
 import { DWClient, type DWClientConfig, type DWClientDownStream, TOPIC_ROBOT } from 'dingtalk-stream'
 import WebSocket from 'ws'
 import type { FetchFn } from '../../dingtalk/http.js'
-import { sanitize } from './frames.js'
+import { parseStreamFrame, sanitize } from './frames.js'
 
 export { TOPIC_ROBOT }
 export const GATEWAY_OPEN_PATH = '/v1.0/gateway/connections/open'
@@ -175,15 +175,9 @@ export class GatewayClient extends DWClient {
 
   /** Parses one frame; junk is reported, never thrown (the SDK would crash the process). */
   override onDownStream(data: string): void {
-    let frame: unknown
-    try {
-      frame = JSON.parse(data)
-    } catch {
-      this.opts.events.badFrame(`not JSON (${data.length} bytes)`)
-      return
-    }
-    if (!isFrame(frame)) {
-      this.opts.events.badFrame('not a stream frame')
+    const frame = parseStreamFrame(data)
+    if (typeof frame === 'string') {
+      this.opts.events.badFrame(frame)
       return
     }
     try {
@@ -272,10 +266,4 @@ export class GatewayClient extends DWClient {
   private touch(): void {
     this.lastActivity = performance.now()
   }
-}
-
-function isFrame(v: unknown): v is DWClientDownStream {
-  if (typeof v !== 'object' || v === null) return false
-  const f = v as { type?: unknown; headers?: unknown }
-  return typeof f.type === 'string' && typeof f.headers === 'object' && f.headers !== null
 }

@@ -1,3 +1,4 @@
+import type { DWClientDownStream } from 'dingtalk-stream'
 import type { InboundMessage } from '../../core/message.js'
 import { assertRobotMessage, InvalidRobotMessage, toInboundMessage } from '../../dingtalk/robot-message.js'
 
@@ -6,6 +7,23 @@ export type RobotFrameResult =
   | { readonly ok: true; readonly message: InboundMessage }
   /** `reason` is safe to log: it names what is wrong, never what the frame says. */
   | { readonly ok: false; readonly reason: string }
+
+/**
+ * One WebSocket message → a stream frame (`type` and `headers` checked, nothing else), or the
+ * reason it is not one as a string. Runs on the ack path: no allocation beyond `JSON.parse`.
+ */
+export function parseStreamFrame(text: string): DWClientDownStream | string {
+  let frame: unknown
+  try {
+    frame = JSON.parse(text)
+  } catch {
+    return `not JSON (${text.length} bytes)`
+  }
+  if (typeof frame !== 'object' || frame === null) return 'not a stream frame'
+  const f = frame as { type?: unknown; headers?: unknown }
+  const ok = typeof f.type === 'string' && typeof f.headers === 'object' && f.headers !== null
+  return ok ? (frame as DWClientDownStream) : 'not a stream frame'
+}
 
 /**
  * The `data` string of a robot CALLBACK frame (the JSON of platform notes §1) → the message the

@@ -1,5 +1,5 @@
 import t from 'tap'
-import { parseRobotFrame, sanitize } from '../../../src/transports/stream/frames.js'
+import { parseRobotFrame, parseStreamFrame, sanitize } from '../../../src/transports/stream/frames.js'
 import { robotMessage } from '../../helpers/index.js'
 
 t.test('a robot frame becomes the message the core works with', async (t) => {
@@ -54,6 +54,29 @@ t.test('junk and invalid payloads give a reason to log, never the content', asyn
     const text = JSON.stringify(r)
     t.notOk(text.includes('LEAK-ME') || text.includes('private words'), 'no frame content in the reason')
   }
+})
+
+t.test('a WebSocket message is a stream frame, or a reason without its content', async (t) => {
+  const frame = { specVersion: '1.0', type: 'CALLBACK', headers: { topic: 't', messageId: 'm' }, data: '{}' }
+  t.same(parseStreamFrame(JSON.stringify(frame)), frame)
+  t.same(
+    parseStreamFrame('{"type":"X","headers":{}}'),
+    { type: 'X', headers: {} },
+    'a type it does not judge',
+  )
+  const cases: Array<[string, string]> = [
+    ['{"type":', 'not JSON (8 bytes)'],
+    ['session=LEAK-ME', 'not JSON (15 bytes)'],
+    ['null', 'not a stream frame'],
+    ['42', 'not a stream frame'],
+    ['"LEAK-ME"', 'not a stream frame'],
+    ['[]', 'not a stream frame'],
+    ['{"type":5,"headers":{}}', 'not a stream frame'],
+    ['{"type":"CALLBACK"}', 'not a stream frame'],
+    ['{"type":"CALLBACK","headers":null}', 'not a stream frame'],
+    ['{"type":"CALLBACK","headers":"LEAK-ME"}', 'not a stream frame'],
+  ]
+  for (const [text, reason] of cases) t.equal(parseStreamFrame(text), reason, text)
 })
 
 t.test('sanitize() removes tickets from any text', async (t) => {
