@@ -4,7 +4,7 @@ import type { Deduper } from '../core/dedupe.js'
 import type { Logger } from '../logger.js'
 import type { Readiness } from '../ops/readiness.js'
 import type { Store } from '../store/store.js'
-import type { StreamTransport } from '../transports/stream.js'
+import type { StreamTransport } from '../transports/stream/supervisor.js'
 
 export interface LifecycleParts {
   /** The transports read `open`: false once shutdown has begun. */

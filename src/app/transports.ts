@@ -7,7 +7,7 @@ import type { Metrics } from '../ops/metrics.js'
 import type { CheckResult, Readiness } from '../ops/readiness.js'
 import type { Stats } from '../ops/stats.js'
 import { registerHttpTransport } from '../transports/http.js'
-import { type StreamState, StreamTransport } from '../transports/stream.js'
+import { type StreamState, StreamTransport } from '../transports/stream/supervisor.js'
 import type { Tuning } from './tuning.js'
 
 const USER_AGENT = 'meeting-bot/0.1 (dingtalk-stream/2.1.5)'
@@ -54,7 +54,7 @@ export function createTransports(deps: TransportDeps): Transports {
         clientSecret: config.dingtalk.clientSecret,
         apiBase: config.dingtalk.apiBase,
         ua: USER_AGENT,
-        bot: deps.port,
+        port: deps.port,
         log: deps.log,
         clock: deps.clock,
         timeoutMs: config.dingtalk.timeoutMs,

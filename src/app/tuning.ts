@@ -3,7 +3,7 @@ import { DEFAULT_DELIVERY, type DeliveryOptions } from '../delivery/delivery.js'
 import { DEFAULT_PACING, type PacerOptions } from '../delivery/pacer.js'
 import { DEFAULT_RETRY, type RetryOptions } from '../dingtalk/http.js'
 import { type CacheTtls, DEFAULT_TTLS } from '../features/meeting/service.js'
-import { DEFAULT_STREAM, type StreamTuning } from '../transports/stream.js'
+import { DEFAULT_STREAM, type StreamTuning } from '../transports/stream/supervisor.js'
 
 /** Knobs the composition root sets from defaults and tests shorten. */
 export interface Tuning {

@@ -3,7 +3,7 @@ import { Writable } from 'node:stream'
 import { fileURLToPath } from 'node:url'
 import { type App, createApp, type Tuning } from '../../src/app/index.js'
 import { type Config, loadConfig } from '../../src/config.js'
-import type { InboundMessage } from '../../src/core/message.js'
+import type { InboundPort } from '../../src/core/port.js'
 import type { RobotMessagePayload } from '../../src/dingtalk/robot-message.js'
 import { signCallback } from '../../src/dingtalk/signature.js'
 import { DingTalkEmulator, type EmulatorOptions } from '../../src/emulator/emulator.js'
@@ -17,7 +17,7 @@ import {
   StreamTransport,
   type StreamTransportOptions,
   type StreamTuning,
-} from '../../src/transports/stream.js'
+} from '../../src/transports/stream/supervisor.js'
 
 export const CLIENT_ID = 'dingrobot2b7c9e4f'
 export const SECRET = 'GT-lsu-taDAxxxsTsxxxx-test-secret'
@@ -251,12 +251,12 @@ export async function startStreamStack(
 }
 
 /**
- * A bare StreamTransport feeding `handle`, against a fresh emulator (no bot, no app); both closed
- * when the test ends. Not started: the test decides when.
+ * A bare StreamTransport whose port is `handle`, against a fresh emulator (no bot, no app); both
+ * closed when the test ends. Not started: the test decides when.
  */
 export async function streamTransport(
   t: { teardown(fn: () => unknown): void },
-  handle: (msg: InboundMessage) => Promise<unknown>,
+  handle: InboundPort['handle'],
   over: Partial<StreamTransportOptions> = {},
 ) {
   const emu = await DingTalkEmulator.start({ clientId: CLIENT_ID, clientSecret: SECRET, meetings: [] })
@@ -265,7 +265,7 @@ export async function streamTransport(
     clientId: CLIENT_ID,
     clientSecret: SECRET,
     apiBase: emu.baseUrl,
-    bot: { handle },
+    port: { handle },
     log,
     ...FAST_STREAM,
     ...over,

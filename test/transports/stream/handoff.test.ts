@@ -1,13 +1,9 @@
 import t, { type Test } from 'tap'
-import type { InboundMessage } from '../../src/core/message.js'
-import type { StreamTransportOptions } from '../../src/transports/stream.js'
-import { robotMessage, streamTransport, waitFor } from '../helpers/index.js'
+import type { InboundPort, MessageOutcome } from '../../../src/core/port.js'
+import type { StreamTransportOptions } from '../../../src/transports/stream/supervisor.js'
+import { robotMessage, streamTransport, waitFor } from '../../helpers/index.js'
 
-async function setup(
-  t: Test,
-  handle: (msg: InboundMessage) => Promise<unknown>,
-  over: Partial<StreamTransportOptions> = {},
-) {
+async function setup(t: Test, handle: InboundPort['handle'], over: Partial<StreamTransportOptions> = {}) {
   const parts = await streamTransport(t, handle, over)
   parts.stream.start()
   await waitFor(() => parts.stream.status().state === 'connected', 3000, 'connected')
@@ -27,6 +23,7 @@ t.test('a burst is acked ahead of the work: the bot gets a few frames per event-
     async (msg) => {
       busy(3)
       handled.push(msg.id)
+      return 'answered'
     },
     { handoffPerTurn: 2 },
   )
@@ -57,6 +54,7 @@ t.test('stop() hands the frames still waiting to the bot, so its drain covers th
     async (msg) => {
       busy(5)
       handled.push(msg.id)
+      return 'answered'
     },
     { handoffPerTurn: 1 },
   )
@@ -71,6 +69,7 @@ t.test('an invalid payload in the backlog is logged and skipped; the rest go on'
   const handled: string[] = []
   const { gw, capture } = await setup(t, async (msg) => {
     handled.push(msg.id)
+    return 'answered'
   })
   const good = robotMessage()
   gw.push('{"not": "a robot message"}')
@@ -93,13 +92,13 @@ t.test(
     const { gw, stream } = await setup(
       t,
       (msg) =>
-        new Promise<void>((resolve) => {
+        new Promise<MessageOutcome>((resolve) => {
           open++
           peak = Math.max(peak, open)
           handled.push(msg.id)
           release.push(() => {
             open--
-            resolve()
+            resolve('answered')
           })
         }),
       { maxInFlight: 3, handoffPerTurn: 10 },

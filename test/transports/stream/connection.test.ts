@@ -1,14 +1,13 @@
 import t, { type Test } from 'tap'
-import { DingTalkEmulator } from '../../src/emulator/emulator.js'
+import { DingTalkEmulator } from '../../../src/emulator/emulator.js'
 import {
   type ClientEvents,
   GatewayClient,
   type GatewayClientOptions,
   GatewayOpenError,
-  sanitize,
   TOPIC_ROBOT,
-} from '../../src/transports/stream-client.js'
-import { CLIENT_ID, SECRET } from '../helpers/index.js'
+} from '../../../src/transports/stream/connection.js'
+import { CLIENT_ID, SECRET } from '../../helpers/index.js'
 
 function recorder() {
   const seen: string[] = []
@@ -57,6 +56,27 @@ t.test('a frame on a socket that is still connecting is handed over unacked, nev
   t.equal(c.isOpen, true)
   await c.shutdown(100)
   t.same(seen, ['robot m1 acked=false', 'closed 1000'])
+})
+
+t.test('EVENT frames are acked SUCCESS; a CALLBACK on another topic is acked, reported', async (t) => {
+  const emu = await emulator(t)
+  const { seen, events } = recorder()
+  const c = gatewayClient({ apiBase: emu.baseUrl, events })
+  t.teardown(() => c.shutdown(100))
+  await c.open()
+  const headers = { topic: '*', messageId: 'ev1', eventType: 'meeting_status_change', eventId: 'e1' }
+  emu.stream.sendRaw(JSON.stringify({ specVersion: '1.0', type: 'EVENT', headers, data: '{"opaque":1}' }))
+  const card = emu.stream.push({ opaque: 1 }, { topic: '/v1.0/card/instances/callback' })
+  const eventAck = await emu.stream.waitForAck('ev1')
+  t.same(eventAck.frame, {
+    code: 200,
+    headers: { contentType: 'application/json', messageId: 'ev1' },
+    message: 'OK',
+    data: '{"status":"SUCCESS"}',
+  })
+  const cardAck = await emu.stream.waitForAck(card)
+  t.equal(cardAck.frame.data, '{"response":null}')
+  t.same(seen, ['bad CALLBACK frame that is not a robot message'])
 })
 
 t.test('SYSTEM disconnect and frames that are not usable are reported', async (t) => {
@@ -109,12 +129,4 @@ t.test('a gateway answer the client cannot use is a GatewayOpenError without the
   const down = gatewayClient({ events, timeoutMs: 200 })
   await t.rejects(down.getEndpoint(), { name: 'GatewayOpenError', message: 'gateway unreachable' })
   await t.rejects(down._connect(), /no endpoint/)
-})
-
-t.test('sanitize() removes tickets from any text', async (t) => {
-  t.equal(
-    sanitize('Invalid URL: wss://h/connect?ticket=abc-123&x=1'),
-    'Invalid URL: wss://h/connect?ticket=[redacted]&x=1',
-  )
-  t.equal(sanitize('nothing here'), 'nothing here')
 })

@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises'
 import t from 'tap'
-import { TOPIC_ROBOT } from '../../src/emulator/gateway.js'
-import { fixture, robotMessage, signedHeaders, startStreamStack, waitFor } from '../helpers/index.js'
+import { TOPIC_ROBOT } from '../../../src/emulator/gateway.js'
+import { fixture, robotMessage, signedHeaders, startStreamStack, waitFor } from '../../helpers/index.js'
 
 const ASK = ' meeting 615902734'
 

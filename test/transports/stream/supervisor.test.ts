@@ -1,8 +1,8 @@
 import { spawn } from 'node:child_process'
 import t from 'tap'
-import { StreamTransport } from '../../src/transports/stream.js'
-import { captureLogger, robotMessage, streamTransport, waitFor } from '../helpers/index.js'
-import { cleanEnv, ROOT } from '../helpers/process.js'
+import { StreamTransport } from '../../../src/transports/stream/supervisor.js'
+import { captureLogger, robotMessage, streamTransport, waitFor } from '../../helpers/index.js'
+import { cleanEnv, ROOT } from '../../helpers/process.js'
 
 const setup = streamTransport
 
@@ -55,7 +55,7 @@ t.test('start() without credentials fails loudly instead of retrying forever', a
     clientId: '',
     clientSecret: '',
     apiBase: 'http://127.0.0.1:9',
-    bot: { handle: async () => undefined },
+    port: { handle: async () => 'ignored' },
     log,
   })
   t.throws(() => stream.start(), /needs DINGTALK_CLIENT_ID/)
@@ -66,13 +66,13 @@ t.test('the process exits by itself after stop(): no timer or socket left behind
   // A child process with no process.exit(): it only ends if stop() really cleaned up.
   const script = `
     import { DingTalkEmulator } from './src/emulator/emulator.ts'
-    import { StreamTransport } from './src/transports/stream.ts'
+    import { StreamTransport } from './src/transports/stream/supervisor.ts'
     import { createLogger } from './src/logger.ts'
     const emu = await DingTalkEmulator.start({ clientId: 'id', clientSecret: 's', meetings: [] })
     const until = async (cond) => { while (!cond()) await new Promise((r) => setTimeout(r, 5)) }
     const make = () => new StreamTransport({
       clientId: 'id', clientSecret: 's', apiBase: emu.baseUrl, log: createLogger('silent'),
-      bot: { handle: () => new Promise((r) => setTimeout(r, 20)) },
+      port: { handle: () => new Promise((r) => setTimeout(() => r('answered'), 20)) },
       backoff: { initialMs: 20, maxMs: 100 }, watchdogMs: 200, stableAfterMs: 50,
     })
     const a = make()

@@ -1,11 +1,21 @@
 import { DWClient, type DWClientConfig, type DWClientDownStream, TOPIC_ROBOT } from 'dingtalk-stream'
 import WebSocket from 'ws'
-import type { FetchFn } from '../dingtalk/http.js'
+import type { FetchFn } from '../../dingtalk/http.js'
+import { parseStreamFrame, sanitize } from './frames.js'
 
 export { TOPIC_ROBOT }
 export const GATEWAY_OPEN_PATH = '/v1.0/gateway/connections/open'
 /** Robot frames are a few KiB; anything near this is not DingTalk talking. */
 const MAX_FRAME_BYTES = 4 << 20
+/** What an EVENT frame is acked with while we handle no events (what the SDK answers too). */
+const EVENT_ACK = { status: 'SUCCESS' } as const
+
+/**
+ * Answers one CALLBACK frame on one topic, ack included: a robot message is acked at once with
+ * `{"response":null}`; a card-button callback (`/v1.0/card/instances/callback`, a later issue)
+ * must be answered within 2 s with its result in the ack's data.
+ */
+type CallbackHandler = (frame: DWClientDownStream, messageId: string) => void
 
 /** What one connection tells its supervisor. None of these may throw into the socket's handlers. */
 export interface ClientEvents {
@@ -42,11 +52,6 @@ export class GatewayOpenError extends Error {
   }
 }
 
-/** Strips what must never reach a log line: the ticket and anything after it. */
-export function sanitize(text: string): string {
-  return text.replace(/ticket=[^&\s"']*/gi, 'ticket=[redacted]')
-}
-
 /**
  * `dingtalk-stream`'s `DWClient` for ONE connection attempt, with the parts that bite replaced:
  * the gateway is called on a configurable API base; the socket is opened without the SDK's
@@ -61,18 +66,24 @@ export class GatewayClient extends DWClient {
   private ws: WebSocket | undefined
   private readonly abort = new AbortController()
   private closedOnce = false
+  /** CALLBACK frames by topic; the connection subscribes to exactly these topics. */
+  private readonly callbacks: ReadonlyMap<string, CallbackHandler> = new Map([
+    [TOPIC_ROBOT, (frame: DWClientDownStream, messageId: string) => this.onRobotMessage(frame, messageId)],
+  ])
 
   constructor(private readonly opts: GatewayClientOptions) {
     const config: DWClientConfig = {
       clientId: opts.clientId,
       clientSecret: opts.clientSecret,
       ua: opts.ua,
-      subscriptions: [{ type: 'CALLBACK', topic: TOPIC_ROBOT }],
+      subscriptions: [],
       autoReconnect: false,
       keepAlive: false,
       debug: false,
     }
     super(config)
+    // Our own array, never the SDK's shared default (which subscribes to every EVENT).
+    this.config.subscriptions = [...this.callbacks.keys()].map((topic) => ({ type: 'CALLBACK', topic }))
   }
 
   /** Opens the connection: gateway call, then WebSocket handshake. Rejects on either failure. */
@@ -179,15 +190,9 @@ export class GatewayClient extends DWClient {
 
   /** Parses one frame; junk is reported, never thrown (the SDK would crash the process). */
   override onDownStream(data: string): void {
-    let frame: unknown
-    try {
-      frame = JSON.parse(data)
-    } catch {
-      this.opts.events.badFrame(`not JSON (${data.length} bytes)`)
-      return
-    }
-    if (!isFrame(frame)) {
-      this.opts.events.badFrame('not a stream frame')
+    const frame = parseStreamFrame(data)
+    if (typeof frame === 'string') {
+      this.opts.events.badFrame(frame)
       return
     }
     try {
@@ -210,24 +215,40 @@ export class GatewayClient extends DWClient {
     }
   }
 
-  /** Acks first, on this very socket, then hands the frame over. */
+  /** Routes a CALLBACK frame by topic; one on a topic we do not route is acked (no re-push), reported. */
   override onCallback(frame: DWClientDownStream): void {
     const messageId = frame.headers.messageId
     if (typeof messageId !== 'string' || !messageId) {
       this.opts.events.badFrame('CALLBACK frame without messageId')
       return
     }
+    const handler = this.callbacks.get(frame.headers.topic)
+    if (handler) {
+      handler(frame, messageId)
+      return
+    }
+    this.ack(messageId)
+    this.opts.events.badFrame('CALLBACK frame that is not a robot message')
+  }
+
+  /** Acks first, on this very socket, then hands the frame over. */
+  private onRobotMessage(frame: DWClientDownStream, messageId: string): void {
     const acked = this.ack(messageId)
-    if (frame.headers.topic !== TOPIC_ROBOT || typeof frame.data !== 'string') {
+    if (typeof frame.data !== 'string') {
       this.opts.events.badFrame('CALLBACK frame that is not a robot message')
       return
     }
     this.opts.events.robotFrame(frame.data, messageId, acked)
   }
 
+  /**
+   * Every EVENT frame arrives here (platform notes §8). We subscribe to none yet, so one that
+   * does arrive is acked SUCCESS. Platform events (meeting_status_change...) will be handed on
+   * from here, acked once recorded and de-duplicated by `eventId`.
+   */
   override onEvent(frame: DWClientDownStream): void {
-    // We subscribe to no EVENT topic; the SDK acks one with SUCCESS, which is harmless.
-    if (this.isOpen && typeof frame.headers.messageId === 'string') super.onEvent(frame)
+    const messageId = frame.headers.messageId
+    if (this.isOpen && typeof messageId === 'string') this.send(messageId, EVENT_ACK)
   }
 
   /** Starts a close handshake (the SDK's version logs to the console). */
@@ -276,10 +297,4 @@ export class GatewayClient extends DWClient {
   private touch(): void {
     this.lastActivity = performance.now()
   }
-}
-
-function isFrame(v: unknown): v is DWClientDownStream {
-  if (typeof v !== 'object' || v === null) return false
-  const f = v as { type?: unknown; headers?: unknown }
-  return typeof f.type === 'string' && typeof f.headers === 'object' && f.headers !== null
 }

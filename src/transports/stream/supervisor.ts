@@ -1,8 +1,9 @@
-import type { InboundMessage } from '../core/message.js'
-import { backoffDelay, type FetchFn } from '../dingtalk/http.js'
-import { assertRobotMessage, InvalidRobotMessage, toInboundMessage } from '../dingtalk/robot-message.js'
-import type { Logger } from '../logger.js'
-import { GatewayClient, sanitize } from './stream-client.js'
+import type { InboundPort } from '../../core/port.js'
+import { backoffDelay, type FetchFn } from '../../dingtalk/http.js'
+import type { Logger } from '../../logger.js'
+import { Backlog } from './backlog.js'
+import { GatewayClient } from './connection.js'
+import { sanitize } from './frames.js'
 
 export type StreamState = 'idle' | 'connecting' | 'connected' | 'reconnecting' | 'stopped'
 
@@ -25,13 +26,13 @@ export interface StreamTuning {
   /** A connection that lived this long resets the backoff when it ends. */
   readonly stableAfterMs: number
   /**
-   * Acked frames handed to the bot per event-loop turn; the rest wait (already acked) for the next
-   * turn. Bounds the work between two socket reads, so a burst of frames does not delay the acks
-   * of the frames behind it.
+   * Acked frames handed to the core per event-loop turn; the rest wait (already acked) for the
+   * next turn. Bounds the work between two socket reads, so a burst of frames does not delay the
+   * acks of the frames behind it (backlog.ts).
    */
   readonly handoffPerTurn?: number
   /**
-   * Messages handed to the bot and not yet answered, at most. The rest wait as acked frames: a
+   * Messages handed to the core and not yet answered, at most. The rest wait as acked frames: a
    * backlog of thousands of messages in flight at once held thousands of live promise chains,
    * whose completions and garbage stood between socket reads (the acks' latency).
    */
@@ -53,7 +54,8 @@ export interface StreamTransportOptions extends Partial<StreamTuning> {
   readonly clientSecret: string
   readonly apiBase: string
   readonly ua?: string
-  readonly bot: { handle(msg: InboundMessage): Promise<unknown> }
+  /** The core: gets every usable robot message, never awaited here. */
+  readonly port: InboundPort
   readonly log: Logger
   readonly clock?: () => number
   readonly random?: () => number
@@ -64,19 +66,12 @@ export interface StreamTransportOptions extends Partial<StreamTuning> {
   readonly fetch?: FetchFn
 }
 
-/** A robot frame acked and waiting for its turn to be parsed and handed to the bot. */
-interface QueuedFrame {
-  readonly data: string
-  readonly messageId: string
-  readonly receivedAt: number
-}
-
 /**
  * DingTalk Stream mode, supervised by us rather than the SDK (platform notes §3): one fresh
  * `GatewayClient` per attempt and at most one attempt at a time; exponential backoff with jitter
  * on every failure; a watchdog for silent sockets; a replacement opened before an announced
  * disconnect; the old socket closed as soon as its successor is up. Frames are acked before the
- * bot sees them, and `bot.handle` is never awaited here.
+ * core sees them and go to it through the `Backlog`, which never awaits `port.handle`.
  */
 export class StreamTransport {
   private state: StreamState = 'idle'
@@ -93,12 +88,8 @@ export class StreamTransport {
   private lastMessageAt: number | undefined
   private lastError: string | undefined
   private messages = 0
-  /** Acked frames not yet handed to the bot, oldest first (from `backlogHead`). */
-  private backlog: QueuedFrame[] = []
-  private backlogHead = 0
-  private handoffScheduled = false
-  /** Handed to the bot, not yet settled. */
-  private inFlight = 0
+  /** Acked frames on their way to the core (see backlog.ts). */
+  private readonly backlog: Backlog
   private readonly tuning: Required<StreamTuning>
   private readonly clock: () => number
   private readonly log: Logger
@@ -108,11 +99,17 @@ export class StreamTransport {
       backoff: opts.backoff ?? DEFAULT_STREAM.backoff,
       watchdogMs: opts.watchdogMs ?? DEFAULT_STREAM.watchdogMs,
       stableAfterMs: opts.stableAfterMs ?? DEFAULT_STREAM.stableAfterMs,
-      handoffPerTurn: Math.max(1, opts.handoffPerTurn ?? DEFAULT_STREAM.handoffPerTurn ?? 4),
-      maxInFlight: Math.max(1, opts.maxInFlight ?? DEFAULT_STREAM.maxInFlight ?? 64),
+      handoffPerTurn: opts.handoffPerTurn ?? DEFAULT_STREAM.handoffPerTurn ?? 4,
+      maxInFlight: opts.maxInFlight ?? DEFAULT_STREAM.maxInFlight ?? 64,
     }
     this.clock = opts.clock ?? Date.now
     this.log = opts.log.child({ component: 'stream' })
+    this.backlog = new Backlog({
+      port: opts.port,
+      log: this.log,
+      handoffPerTurn: this.tuning.handoffPerTurn,
+      maxInFlight: this.tuning.maxInFlight,
+    })
   }
 
   /** Starts connecting in the background; idempotent. Throws without credentials. */
@@ -138,8 +135,8 @@ export class StreamTransport {
     this.current = undefined
     this.attempt = undefined
     await Promise.all([...all.map((c) => c.shutdown(grace)), ...this.retiring])
-    // Frames acked but not handed over yet go to the bot now, so its drain covers them.
-    this.handOff(Number.POSITIVE_INFINITY, Number.POSITIVE_INFINITY)
+    // Frames acked but not handed over yet go to the core now, so its drain covers them.
+    this.backlog.flush()
     this.connectedSince = undefined
     this.log.info('stream stopped')
   }
@@ -275,74 +272,11 @@ export class StreamTransport {
     return client
   }
 
-  /** Counts the frame and queues it; the bot gets it on a later turn. The ack has already gone out. */
+  /** Counts the frame and queues it for the core. The ack has already gone out. */
   private onRobotFrame(data: string, messageId: string, acked: boolean): void {
     this.messages++
     this.lastMessageAt = this.clock()
     if (!acked) this.log.warn({ messageId }, 'socket closed before the ack; DingTalk may push it again')
     this.backlog.push({ data, messageId, receivedAt: this.lastMessageAt })
-    this.scheduleHandoff()
-  }
-
-  /**
-   * Hands the backlog to the bot a few frames per event-loop turn (`setImmediate` runs after the
-   * turn's socket reads). A frame is acked as soon as it is read; if every frame of a burst went
-   * to the bot at once, the synchronous part of handling them all would stand between the socket
-   * and the next read, and acks would wait behind the work (`npm run bench`, 5,000 frames: ack p99
-   * about 400 ms before, 35 to 45 ms after; 6.8 s before, 0.15 s after for one unpaced burst).
-   * Parsing waits for the hand-off too, so reading and acking a frame costs as little as possible.
-   * The bot is never awaited here.
-   */
-  private scheduleHandoff(): void {
-    if (this.handoffScheduled) return
-    this.handoffScheduled = true
-    setImmediate(() => {
-      this.handoffScheduled = false
-      this.handOff(this.tuning.handoffPerTurn, this.tuning.maxInFlight)
-      if (this.backlogHead < this.backlog.length && this.inFlight < this.tuning.maxInFlight)
-        this.scheduleHandoff()
-    })
-  }
-
-  /** One handed-off message settled: room for the next queued frame. */
-  private settled(): void {
-    this.inFlight--
-    if (this.backlogHead < this.backlog.length) this.scheduleHandoff()
-  }
-
-  /** Payload → InboundMessage → bot, for up to `max` queued frames while fewer than `inFlightCap` are in flight. */
-  private handOff(max: number, inFlightCap: number): void {
-    for (let n = 0; n < max && this.backlogHead < this.backlog.length && this.inFlight < inFlightCap; n++) {
-      const { data, messageId, receivedAt } = this.backlog[this.backlogHead++] as QueuedFrame
-      let payload: unknown
-      try {
-        payload = JSON.parse(data)
-        assertRobotMessage(payload)
-      } catch (err) {
-        const reason = err instanceof InvalidRobotMessage ? err.reason : 'data is not JSON'
-        this.log.warn({ messageId, reason }, 'invalid robot message acked and dropped')
-        continue
-      }
-      const msg = toInboundMessage(payload, 'stream', receivedAt)
-      this.inFlight++
-      try {
-        this.opts.bot
-          .handle(msg)
-          .catch((err: unknown) => {
-            this.log.error({ err, messageId, msgId: msg.id }, 'message handling failed')
-          })
-          .finally(() => this.settled())
-      } catch (err) {
-        this.log.error({ err, messageId, msgId: msg.id }, 'message handling failed')
-        this.settled()
-      }
-    }
-    if (this.backlogHead === this.backlog.length) {
-      this.backlog = []
-      this.backlogHead = 0
-    } else if (this.backlogHead > 1024 && this.backlogHead * 2 > this.backlog.length) {
-      this.backlog = this.backlog.slice(this.backlogHead)
-      this.backlogHead = 0
-    }
   }
 }

@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises'
 import t from 'tap'
-import { robotMessage, SECRET, startStreamStack, waitFor } from '../helpers/index.js'
+import { robotMessage, SECRET, startStreamStack, waitFor } from '../../helpers/index.js'
 
 const ASK = ' meeting 615902734'
 
