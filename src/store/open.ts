@@ -1,5 +1,4 @@
 import { type Config, redactRedisUrl, redisNamespace } from '../config.js'
-import { DEDUPE_PREFIX } from '../core/dedupe.js'
 import type { Logger } from '../logger.js'
 import { RedisStore } from './redis.js'
 import { ResilientStore } from './resilient.js'
@@ -8,7 +7,8 @@ import type { Store } from './store.js'
 
 /**
  * The embedded SQLite file, or with `REDIS_URL` the shared Redis (namespaced by prefix and app)
- * behind the local fallback that keeps the bot answering while Redis is away.
+ * behind the local fallback that keeps the bot answering while Redis is away. What each key does
+ * on the file or through an outage is its owner's declaration (`Store.declare`), not ours.
  */
 export async function openStore(config: Config, log: Logger): Promise<Store> {
   if (!config.redis) return new SqliteStore(config.dataDir)
@@ -16,10 +16,5 @@ export async function openStore(config: Config, log: Logger): Promise<Store> {
   const namespace = redisNamespace(keyPrefix, config.dingtalk.clientId)
   const redis = await RedisStore.connect({ url, namespace })
   log.info({ store: 'redis', url: redactRedisUrl(url), namespace }, 'shared store connected')
-  return new ResilientStore(redis, {
-    log: log.child({ component: 'store' }),
-    // Per-chat settings (src/settings.ts) survive an outage here, and changes made meanwhile go back.
-    mirror: ['settings:'],
-    writeBack: { [DEDUPE_PREFIX]: 'ifAbsent', 'settings:': 'overwrite' },
-  })
+  return new ResilientStore(redis, { log: log.child({ component: 'store' }) })
 }
