@@ -11,7 +11,7 @@ import type { Store } from './store.js'
  * on the file or through an outage is its owner's declaration (`Store.declare`), not ours.
  */
 export async function openStore(config: Config, log: Logger): Promise<Store> {
-  if (!config.redis) return new SqliteStore(config.dataDir)
+  if (!config.redis) return SqliteStore.open(config.dataDir)
   const { url, keyPrefix } = config.redis
   const namespace = redisNamespace(keyPrefix, config.dingtalk.clientId)
   const redis = await RedisStore.connect({ url, namespace })

@@ -93,7 +93,7 @@ t.test('MemoryStore keeps the contract', async (t) => {
 
 t.test('SqliteStore keeps the contract', async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'meeting-bot-contract-'))
-  const store = new SqliteStore(dir)
+  const store = await SqliteStore.open(dir)
   t.teardown(async () => {
     await store.close()
     rmSync(dir, { recursive: true, force: true })

@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import t from 'tap'
@@ -14,7 +14,7 @@ t.test('the Store contract, persisted across reopen', async (t) => {
   const dir = tempDir(t)
   const LONG = PERSIST_MIN_MS
   let now = 1000
-  const s = new SqliteStore(join(dir, 'nested', 'data'), () => now)
+  const s = await SqliteStore.open(join(dir, 'nested', 'data'), { clock: () => now })
   await s.set('settings:c1', '{"locale":"en"}')
   await s.set('short', 'x', 100)
   t.equal(await s.setIfAbsent('dedupe:m1', 'done', LONG), true)
@@ -26,7 +26,7 @@ t.test('the Store contract, persisted across reopen', async (t) => {
   await s.close()
   await s.close()
 
-  const again = new SqliteStore(join(dir, 'nested', 'data'), () => now)
+  const again = await SqliteStore.open(join(dir, 'nested', 'data'), { clock: () => now })
   t.teardown(() => again.close())
   t.equal(await again.get('settings:c1'), '{"locale":"en"}', 'survives a restart')
   t.equal(await again.setIfAbsent('dedupe:m1', 'claimed', LONG), false, 'the ledger too')
@@ -42,17 +42,19 @@ t.test('the Store contract, persisted across reopen', async (t) => {
   await again.delete('meetinz')
   t.equal(await again.get('meetinz'), undefined)
   now += 2 * LONG
-  t.ok(again.purge() >= 1, 'expired rows are purged')
+  t.ok((await again.purge()) >= 1, 'expired rows are purged')
 })
 
 t.test('a corrupt data file is a clear start-up error and is left alone', async (t) => {
   const dir = tempDir(t)
   const file = join(dir, DATA_FILE)
-  writeFileSync(file, "this is not a database, but it is somebody's data".repeat(200))
-  const err = t.throws(() => new SqliteStore(dir)) as DataFileError
+  const garbage = "this is not a database, but it is somebody's data".repeat(200)
+  writeFileSync(file, garbage)
+  const err = (await SqliteStore.open(dir).catch((e: unknown) => e)) as DataFileError
   t.type(err, DataFileError)
   t.match(err.message, /corrupt or not a meeting-bot database/)
   t.match(err.message, file)
+  t.equal(readFileSync(file, 'utf8'), garbage, 'not a byte changed')
 })
 
 // Tests run as root here, so permissions cannot make a directory unwritable; a path that is a
@@ -61,14 +63,14 @@ t.test('an unusable data directory is a clear start-up error', async (t) => {
   const dir = tempDir(t)
   const notADir = join(dir, 'file')
   writeFileSync(notADir, 'x')
-  t.throws(() => new SqliteStore(notADir), { name: 'DataFileError', message: /not writable/ })
+  await t.rejects(SqliteStore.open(notADir), { name: 'DataFileError', message: /not writable/ })
 })
 
 t.test('written behind in batches; only what outlives a restart reaches the file', async (t) => {
   const dir = tempDir(t)
   const LONG = PERSIST_MIN_MS
   let now = 1_000
-  const a = new SqliteStore(dir, () => now)
+  const a = await SqliteStore.open(dir, { clock: () => now })
   await a.set('settings:k1', 'v1')
   await a.set('dedupe:m1', 'done', LONG)
   await a.setIfAbsent('dedupe:m2', 'claimed:x', 60_000)
@@ -100,7 +102,7 @@ t.test('written behind in batches; only what outlives a restart reaches the file
   )
   peek.close()
   now = 2_000
-  const b = new SqliteStore(dir, () => now)
+  const b = await SqliteStore.open(dir, { clock: () => now })
   t.teardown(() => b.close())
   t.equal(await b.get('dedupe:m2'), 'done')
   t.equal(await b.get('rate:user:u:1'), undefined, 'not kept across a restart')
@@ -110,7 +112,7 @@ t.test('written behind in batches; only what outlives a restart reaches the file
 t.test('a bounded memory front: what it dropped is found in the file', async (t) => {
   const dir = tempDir(t)
   const LONG = PERSIST_MIN_MS
-  const s = new SqliteStore(dir, Date.now, 3)
+  const s = await SqliteStore.open(dir, { memoryEntries: 3 })
   t.teardown(() => s.close())
   for (let i = 0; i < 10; i++) await s.set(`dedupe:m${i}`, 'done', LONG)
   t.equal(
@@ -135,7 +137,7 @@ t.test('a bounded memory front: what it dropped is found in the file', async (t)
 t.test('a key rewritten short-lived after memory dropped it: the older row does not come back', async (t) => {
   const dir = tempDir(t)
   let now = 1_000
-  const s = new SqliteStore(dir, () => now, 3)
+  const s = await SqliteStore.open(dir, { clock: () => now, memoryEntries: 3 })
   t.teardown(() => s.close())
   await s.set('meeting:conf:x', 'ended', PERSIST_MIN_MS)
   for (let i = 0; i < 5; i++) await s.set(`dedupe:m${i}`, 'done', PERSIST_MIN_MS)
@@ -152,13 +154,13 @@ t.test('a key rewritten short-lived after memory dropped it: the older row does 
 
 t.test('the writer thread gone: close() does not wait for it', async (t) => {
   const dir = tempDir(t)
-  const s = new SqliteStore(dir)
+  const s = await SqliteStore.open(dir)
   await s.set('settings:k', 'v')
   s.flush()
   await s.written()
   await (s as unknown as { writer: { terminate(): Promise<number> } }).writer.terminate()
   await t.resolves(s.close(), 'closes without the writer')
-  const again = new SqliteStore(dir)
+  const again = await SqliteStore.open(dir)
   t.teardown(() => again.close())
   t.equal(await again.get('settings:k'), 'v', 'what it had committed is there')
 })
