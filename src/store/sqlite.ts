@@ -1,7 +1,7 @@
 import { join } from 'node:path'
 import Database from 'better-sqlite3'
 import { KeyFilter } from './key-filter.js'
-import type { Keyspace } from './keyspaces.js'
+import { type Keyspace, Keyspaces } from './keyspaces.js'
 import { MemoryStore } from './memory.js'
 import { DATA_FILE, DataFileError, describe, WriterThread } from './sqlite-file.js'
 import type { Store } from './store.js'
@@ -9,8 +9,6 @@ import type { Store } from './store.js'
 export { DATA_FILE, DataFileError } from './sqlite-file.js'
 
 const NEVER = Number.MAX_SAFE_INTEGER
-/** Entries that expire sooner are not worth a write: after a restart they would be gone anyway. */
-export const PERSIST_MIN_MS = 5 * 60_000
 const FLUSH_EVERY_MS = 10
 /**
  * Above every key that starts with a given prefix, in SQLite's byte order (UTF-8): no valid UTF-8
@@ -23,13 +21,14 @@ export const MEMORY_ENTRIES = 20_000
 
 type Pending = { value: string; expiresAt: number } | null
 type Row = { value: string; expiresAt: number }
+type Persistence = Keyspace['persistence']
 
 export interface SqliteStoreOptions {
   readonly clock?: () => number
   readonly memoryEntries?: number
 }
 
-/** The commit of one batch, for whoever waits for it (a prefix delete). */
+/** The commit of one batch, which every confirmed change in it waits for. */
 class Commit {
   resolve: () => void = () => undefined
   reject: (err: Error) => void = () => undefined
@@ -47,26 +46,26 @@ function fail(file: string, err: unknown): void {
 }
 
 /**
- * The embedded store: one SQLite file under `DATA_DIR`. Per-conversation settings, the
- * de-duplication ledger, caches and usage survive restarts. A corrupt or unwritable file is a
- * start-up error, never silently replaced.
+ * The embedded store: one SQLite file under `DATA_DIR`. A corrupt or unwritable file is a
+ * start-up error, never silently replaced. What reaches the file is what each keyspace declared:
+ * `volatile` keys (rate windows, locks, the token) live in memory only; `behind` keys (the dedupe
+ * ledger, caches, usage) are written behind in one transaction every few milliseconds, so a crash
+ * may lose the last batch; `confirmed` keys (settings) resolve only once their batch is committed.
  *
  * A bounded memory front answers; the file keeps. Operations run on memory (a miss looks in the
  * file once, through a read-only connection); changes go to a writer thread (sqlite-writer.ts),
- * the only code that writes the file, in one transaction every few milliseconds (measured: ~130 µs
- * of synchronous SQLite work per message when the event loop wrote, a few µs since). Only what
- * outlives a restart is written: entries without a TTL or with one of at least `PERSIST_MIN_MS`
- * (settings, answered message ids, usage, ended meetings); rate counters, leases and live caches
- * stay in memory. A crash loses at most the last batch. Open it with `SqliteStore.open`.
+ * the only code that writes the file (measured: ~130 µs of synchronous SQLite work per message
+ * when the event loop wrote, a few µs since). Open it with `SqliteStore.open`.
  */
 export class SqliteStore implements Store {
   readonly kind = 'sqlite'
+  private readonly spaces = new Keyspaces()
   private readonly memory: MemoryStore
   private readonly stmt: Record<'one' | 'keys' | 'range', Database.Statement>
   private readonly clock: () => number
   /** Changes not yet sent to the writer. */
   private pending = new Map<string, Pending>()
-  /** Set while someone waits for the commit of `pending`: that batch goes on the next turn of the loop. */
+  /** Set while `pending` holds a confirmed change: that batch goes on the next turn of the loop. */
   private commit: Commit | undefined
   /** Batches the writer has not committed yet, oldest first: reads look here before the file. */
   private readonly inflight = new Set<Map<string, Pending>>()
@@ -112,8 +111,13 @@ export class SqliteStore implements Store {
     return new SqliteStore(file, db, writer, opts)
   }
 
-  /** TODO(keyspaces): read the declarations. */
-  declare(_spaces: readonly Keyspace[]): void {}
+  declare(spaces: readonly Keyspace[]): void {
+    this.spaces.declare(spaces)
+  }
+
+  private persistence(key: string): Persistence {
+    return this.spaces.of(key).persistence
+  }
 
   private fillFilter(): void {
     this.inFile.reset()
@@ -195,24 +199,9 @@ export class SqliteStore implements Store {
     return true
   }
 
-  /** Whether the key is live, from memory or brought back from the file. */
-  private present(key: string): boolean {
-    return this.memory.has(key) || this.load(key)
-  }
-
-  /** Decided by the TTL an operation asks for, not by what is left of it later. */
-  private persistent(ttlMs: number | undefined): boolean {
-    return ttlMs === undefined || ttlMs >= PERSIST_MIN_MS
-  }
-
-  /**
-   * Queues the key's new state for the file: written when the operation asked for a long life
-   * (`long`), else a delete when the file may hold an older row (`before`: the key was live).
-   */
-  private changed(key: string, long: boolean, before: boolean): void {
-    const live = long ? this.memory.peek(key) : undefined
-    if (live) this.queue(key, live.value, live.ttlMs)
-    else if (before) this.queue(key, null)
+  /** Whether the key is live, from memory or (unless volatile) brought back from the file. */
+  private present(key: string, p: Persistence): boolean {
+    return this.memory.has(key) || (p !== 'volatile' && this.load(key))
   }
 
   private queue(key: string, value: string | null, ttlMs?: number): void {
@@ -225,7 +214,11 @@ export class SqliteStore implements Store {
     this.flushTimer ??= setTimeout(() => this.flush(), FLUSH_EVERY_MS)
   }
 
-  /** The commit of the batch being gathered, sent on the next turn of the event loop. */
+  /**
+   * The commit of the batch being gathered, sent on the next turn of the event loop rather than
+   * at the next tick of the write-behind timer: confirmed changes made in the same moment share
+   * one transaction (group commit).
+   */
   private committed(): Promise<void> {
     if (this.commit === undefined) {
       this.commit = new Commit()
@@ -235,48 +228,66 @@ export class SqliteStore implements Store {
   }
 
   // Everything below runs synchronously on the memory front (a miss reads the file once): no
-  // await inside, so no microtask per step; `async` only so that a failure is a rejection.
+  // await inside but a confirmed change's commit, so no microtask per step; `async` so that a
+  // failure (an undeclared key) is a rejection.
 
   async get(key: string): Promise<string | undefined> {
+    const p = this.persistence(key)
     const hit = this.memory.getNow(key)
-    if (hit !== undefined || !this.load(key)) return hit
+    if (hit !== undefined || p === 'volatile' || !this.load(key)) return hit
     return this.memory.getNow(key)
   }
 
   async set(key: string, value: string, ttlMs?: number): Promise<void> {
-    const before = this.memory.setNow(key, value, ttlMs)
-    if (this.persistent(ttlMs)) this.queue(key, value, ttlMs)
-    // Now short-lived: an older row in the file (even one memory had dropped) must not come back.
-    else if (before || this.inFile.mightHave(key)) this.queue(key, null)
+    const p = this.persistence(key)
+    this.memory.setNow(key, value, ttlMs)
+    if (p === 'volatile') return
+    // Whatever its TTL: the row replaces any older one, which must not come back.
+    this.queue(key, value, ttlMs)
+    if (p === 'confirmed') return this.committed()
   }
 
   async setIfAbsent(key: string, value: string, ttlMs: number): Promise<boolean> {
-    if (this.present(key)) return false
+    const p = this.persistence(key)
+    if (this.present(key, p)) return false
     this.memory.insertNow(key, value, ttlMs)
-    if (this.persistent(ttlMs)) this.queue(key, value, ttlMs)
+    if (p === 'volatile') return true
+    this.queue(key, value, ttlMs)
+    if (p === 'confirmed') await this.committed()
     return true
   }
 
   async compareAndSet(key: string, expected: string, value: string, ttlMs?: number): Promise<boolean> {
-    const before = this.present(key)
-    const done = this.memory.compareAndSetNow(key, expected, value, ttlMs)
-    if (done) this.changed(key, this.persistent(ttlMs), before)
-    return done
+    const p = this.persistence(key)
+    this.present(key, p)
+    if (!this.memory.compareAndSetNow(key, expected, value, ttlMs)) return false
+    if (p === 'volatile') return true
+    this.queue(key, value, ttlMs)
+    if (p === 'confirmed') await this.committed()
+    return true
   }
 
   async compareAndDelete(key: string, expected: string): Promise<boolean> {
-    const before = this.present(key)
-    const done = this.memory.compareAndDeleteNow(key, expected)
-    if (done) this.changed(key, false, before)
-    return done
+    const p = this.persistence(key)
+    this.present(key, p)
+    if (!this.memory.compareAndDeleteNow(key, expected)) return false
+    if (p === 'volatile') return true
+    this.queue(key, null)
+    if (p === 'confirmed') await this.committed()
+    return true
   }
 
   async delete(key: string): Promise<void> {
+    const p = this.persistence(key)
     this.memory.deleteNow(key)
-    this.changed(key, false, true)
+    // The filter has every key ever queued with a value: without it, nothing to delete in the file.
+    if (p === 'volatile' || !this.inFile.mightHave(key)) return
+    this.queue(key, null)
+    if (p === 'confirmed') return this.committed()
   }
 
   async deletePrefix(prefix: string): Promise<number> {
+    if (this.persistence(prefix) === 'volatile') return this.memory.deletePrefix(prefix)
     // Rare (an admin's /cache clear): every key under the prefix, wherever it may be (memory, the
     // queues, the file), gets a delete in one batch; it resolves once that batch is committed.
     const now = this.clock()
@@ -299,17 +310,21 @@ export class SqliteStore implements Store {
   }
 
   async increment(key: string, ttlMs: number): Promise<number> {
+    const p = this.persistence(key)
     let n = this.memory.incrementIfLive(key)
     if (n === undefined) {
-      if (this.load(key)) {
+      if (p !== 'volatile' && this.load(key)) {
         n = this.memory.incrementNow(key, ttlMs)
       } else {
         this.memory.insertNow(key, '1', ttlMs)
         n = 1
       }
     }
-    // n > 1: the counter was live before (in memory or in the file).
-    this.changed(key, this.persistent(ttlMs), n > 1)
+    if (p === 'volatile') return n
+    // The counter keeps the expiry it was created with.
+    const live = this.memory.peek(key)
+    if (live) this.queue(key, live.value, live.ttlMs)
+    if (p === 'confirmed') await this.committed()
     return n
   }
 

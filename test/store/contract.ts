@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises'
 import type { Test } from 'tap'
-import type { Keyspace } from '../../src/store/keyspaces.js'
+import { type Keyspace, UndeclaredKeyError } from '../../src/store/keyspaces.js'
 import type { Store } from '../../src/store/store.js'
 
 /** One keyspace per persistence: every check runs on volatile, behind and confirmed keys alike. */
@@ -9,6 +9,21 @@ export const CONTRACT_SPACES: readonly Keyspace[] = [
   { prefix: 'behind:', owner: 'test/contract', persistence: 'behind', outage: 'add' },
   { prefix: 'confirmed:', owner: 'test/contract', persistence: 'confirmed', outage: 'mirror' },
 ]
+
+/** A store that keeps its data in a file another connection can read. */
+export interface Durable {
+  /** Another store on the same data, declared with `CONTRACT_SPACES`; closed at teardown. */
+  open(): Promise<Store>
+  /** The live rows committed to the file right now, read through a connection of its own. */
+  committed(): Map<string, string>
+}
+
+export interface ContractOptions {
+  /** Why this store takes keys nobody declared; without it, it must refuse them. */
+  readonly acceptsUndeclared?: string
+  /** The file behind the store, or why there is none. */
+  readonly durable: Durable | string
+}
 
 /** Runs `check` on a key prefix of every persistence at once: the sleeps overlap. */
 async function each(check: (p: string) => Promise<void>): Promise<void> {
@@ -19,7 +34,7 @@ async function each(check: (p: string) => Promise<void>): Promise<void> {
  * The Store contract, on real time with short TTLs, so every implementation runs the same checks:
  * MemoryStore, SqliteStore, RedisStore, ResilientStore over Redis (test/store/contract.test.ts).
  */
-export async function contract(t: Test, store: Store): Promise<void> {
+export async function contract(t: Test, store: Store, opts: ContractOptions): Promise<void> {
   store.declare(CONTRACT_SPACES)
 
   await t.test('get/set/ttl/delete', (t) =>
@@ -97,5 +112,83 @@ export async function contract(t: Test, store: Store): Promise<void> {
       t.equal(await store.get(`${p}room:a`), undefined, `${p} deleted stays deleted`)
       await store.delete(`${p}other:a`)
     }),
+  )
+
+  await t.test(
+    'a key outside every declared keyspace is refused',
+    { skip: opts.acceptsUndeclared ?? false },
+    async (t) => {
+      for (const key of ['nobody:x', 'no-colon', ':x']) {
+        await t.rejects(store.get(key), UndeclaredKeyError, `get ${key}`)
+        await t.rejects(store.set(key, 'v'), UndeclaredKeyError, `set ${key}`)
+        await t.rejects(store.setIfAbsent(key, 'v', 1000), UndeclaredKeyError)
+        await t.rejects(store.compareAndSet(key, 'v', 'w'), UndeclaredKeyError)
+        await t.rejects(store.compareAndDelete(key, 'v'), UndeclaredKeyError)
+        await t.rejects(store.delete(key), UndeclaredKeyError)
+        await t.rejects(store.increment(key, 1000), UndeclaredKeyError)
+      }
+      await t.rejects(store.deletePrefix('nobody:'), UndeclaredKeyError, 'a prefix outside every keyspace')
+      await t.rejects(store.deletePrefix('behind'), UndeclaredKeyError, 'a prefix across keyspaces')
+    },
+  )
+
+  const durable = opts.durable
+  await t.test(
+    'persistence is what the keyspace declared',
+    { skip: typeof durable === 'string' && durable },
+    async (t) => {
+      if (typeof durable === 'string') return
+      const first = await durable.open()
+      await first.set('volatile:v', 'gone')
+      await first.increment('volatile:n', 60_000)
+      await first.set('behind:b', 'kept', 60_000)
+      await first.setIfAbsent('behind:claim', 'x', 60_000)
+      await first.close()
+      const committed = [...durable.committed().keys()]
+      t.notOk(
+        committed.some((k) => k.startsWith('volatile:')),
+        'volatile keys never reach the file',
+      )
+      t.ok(committed.includes('behind:b'), 'behind keys are in the file after a clean close')
+      const second = await durable.open()
+      t.equal(await second.get('volatile:v'), undefined, 'volatile: gone after a reopen')
+      t.equal(await second.get('volatile:n'), undefined)
+      t.equal(await second.get('behind:b'), 'kept', 'behind: survives a clean close and reopen')
+      t.equal(await second.setIfAbsent('behind:claim', 'y', 60_000), false, 'a claim too')
+
+      // Confirmed: in the file the moment the promise resolves, and another store on the file (as
+      // after a crash: nothing of this one's memory) sees it.
+      await second.set('confirmed:s', 'v1')
+      t.equal(durable.committed().get('confirmed:s'), 'v1', 'set: committed when it resolves')
+      t.equal(await second.setIfAbsent('confirmed:once', 'a', 60_000), true)
+      t.equal(durable.committed().get('confirmed:once'), 'a', 'setIfAbsent: committed')
+      t.equal(await second.compareAndSet('confirmed:s', 'v1', 'v2'), true)
+      t.equal(durable.committed().get('confirmed:s'), 'v2', 'compareAndSet: committed')
+      t.equal(await second.increment('confirmed:n', 60_000), 1)
+      t.equal(await second.increment('confirmed:n', 60_000), 2)
+      t.equal(durable.committed().get('confirmed:n'), '2', 'increment: committed')
+      t.equal(await second.compareAndDelete('confirmed:once', 'a'), true)
+      t.notOk(durable.committed().has('confirmed:once'), 'compareAndDelete: committed')
+      await second.set('confirmed:gone', 'x')
+      t.ok(durable.committed().has('confirmed:gone'))
+      await second.delete('confirmed:gone')
+      t.notOk(durable.committed().has('confirmed:gone'), 'delete: committed')
+      await second.set('behind:room:1', 'x', 60_000)
+      await second.set('confirmed:room:1', 'x')
+      // Written behind: in the file within milliseconds, not necessarily when `set` resolved.
+      for (let i = 0; i < 100 && !durable.committed().has('behind:room:1'); i++) await sleep(10)
+      t.ok(durable.committed().has('behind:room:1'), 'behind: in the file soon after')
+      t.equal(await second.deletePrefix('behind:room:'), 1)
+      t.notOk(
+        durable.committed().has('behind:room:1'),
+        'deletePrefix: committed when it resolves, even behind',
+      )
+      t.equal(await second.deletePrefix('confirmed:room:'), 1)
+      t.notOk(durable.committed().has('confirmed:room:1'))
+      const beside = await durable.open()
+      t.equal(await beside.get('confirmed:s'), 'v2', 'survives a reopen right after the write resolved')
+      t.equal(await beside.get('confirmed:n'), '2')
+      t.equal(await beside.get('confirmed:once'), undefined)
+    },
   )
 }
