@@ -4,7 +4,7 @@
  * name or its TTL; it asks the declaration. No file in `store/` names a domain prefix.
  */
 export interface Keyspace {
-  /** The key's first segment and its colon (`dedupe:`, `settings:`): `[a-z][a-z0-9-]*:`. */
+  /** The key's first segment and its colon, `[a-z][a-z0-9-]*:` (single flight's locks: `lock:`). */
   readonly prefix: string
   /** Who owns the keys (a module or feature), for errors and docs. */
   readonly owner: string

@@ -1,4 +1,4 @@
-import type { Keyspace } from './keyspaces.js'
+import { type Keyspace, Keyspaces } from './keyspaces.js'
 import type { Store } from './store.js'
 
 interface Entry {
@@ -20,6 +20,8 @@ export class MemoryStore implements Store {
 
   private readonly max: number
   private evictAbove: number
+  /** Set by the first non-empty `declare`: from then on a key nobody declared is refused. */
+  private spaces: Keyspaces | undefined
 
   constructor(private readonly opts: { maxEntries?: number; clock?: () => number } = {}) {
     this.max = opts.maxEntries ?? 200_000
@@ -87,8 +89,17 @@ export class MemoryStore implements Store {
     this.evictAbove = Math.max(this.max, this.map.size + (this.max >> 6))
   }
 
-  /** Keys need no declaration here: nothing outlives the process or depends on the keyspace. */
-  declare(_spaces: readonly Keyspace[]): void {}
+  /**
+   * Nothing here depends on the keyspace, but once the composition root has declared them the
+   * store refuses other keys like the stores that do depend on it, so a test through `createApp`
+   * catches an owner that forgot its declaration. Undeclared (unit tests, the memory front of
+   * another store) it takes any key.
+   */
+  declare(spaces: readonly Keyspace[]): void {
+    if (spaces.length === 0) return
+    this.spaces ??= new Keyspaces()
+    this.spaces.declare(spaces)
+  }
 
   get size(): number {
     return this.map.size
@@ -147,10 +158,12 @@ export class MemoryStore implements Store {
   }
 
   async get(key: string): Promise<string | undefined> {
+    this.spaces?.of(key)
     return this.getNow(key)
   }
 
   async set(key: string, value: string, ttlMs?: number): Promise<void> {
+    this.spaces?.of(key)
     this.write(key, value, ttlMs)
   }
 
@@ -160,18 +173,22 @@ export class MemoryStore implements Store {
   }
 
   async setIfAbsent(key: string, value: string, ttlMs: number): Promise<boolean> {
+    this.spaces?.of(key)
     return this.setIfAbsentNow(key, value, ttlMs)
   }
 
   async compareAndSet(key: string, expected: string, value: string, ttlMs?: number): Promise<boolean> {
+    this.spaces?.of(key)
     return this.compareAndSetNow(key, expected, value, ttlMs)
   }
 
   async compareAndDelete(key: string, expected: string): Promise<boolean> {
+    this.spaces?.of(key)
     return this.compareAndDeleteNow(key, expected)
   }
 
   async delete(key: string): Promise<void> {
+    this.spaces?.of(key)
     this.map.delete(key)
   }
 
@@ -180,6 +197,7 @@ export class MemoryStore implements Store {
   }
 
   async deletePrefix(prefix: string): Promise<number> {
+    this.spaces?.of(prefix)
     let n = 0
     for (const key of [...this.map.keys()]) {
       if (key.startsWith(prefix) && this.map.delete(key)) n++
@@ -188,6 +206,7 @@ export class MemoryStore implements Store {
   }
 
   async increment(key: string, ttlMs: number): Promise<number> {
+    this.spaces?.of(key)
     return this.incrementNow(key, ttlMs)
   }
 

@@ -1,5 +1,5 @@
 import type { Logger } from '../logger.js'
-import type { Keyspace } from './keyspaces.js'
+import { type Keyspace, Keyspaces } from './keyspaces.js'
 import { MemoryStore } from './memory.js'
 import type { Store, StoreHealth } from './store.js'
 
@@ -13,17 +13,6 @@ export interface ResilientStoreOptions {
   readonly log: Logger
   /** How often to try the shared store again while degraded. */
   readonly probeMs?: number
-  /**
-   * Keys also kept in local memory while the shared store works, so an outage does not lose them
-   * (per-chat settings: a chat keeps its language).
-   */
-  readonly mirror?: readonly string[]
-  /**
-   * Keys written locally during an outage are written back when the shared store returns:
-   * `ifAbsent` for the de-dup ledger (a message answered during the outage is not answered again
-   * after it; the shared ledger wins a conflict), `overwrite` for settings changed meanwhile.
-   */
-  readonly writeBack?: Readonly<Record<string, 'ifAbsent' | 'overwrite'>>
   /** Bound on the local memory used while degraded. */
   readonly localMaxEntries?: number
 }
@@ -33,10 +22,15 @@ export interface ResilientStoreOptions {
  * there. The first failure (or a dropped connection) switches this instance to degraded mode:
  * logged once, `/readyz` says so, every operation runs on local memory (local de-dup, caches,
  * counters and locks) without waiting for Redis. A probe tries the shared store every `probeMs`;
- * once it answers, the keys listed in `writeBack` go back, and operations return to it.
+ * once it answers, what the outage left goes back, and operations return to it. Each keyspace's
+ * declared `outage` says what goes back: `drop` nothing, `add` what the shared store has no value
+ * for (the dedupe ledger: a message answered during the outage is not answered again after it,
+ * and the shared ledger wins a conflict), `mirror` what changed, over the shared value (settings,
+ * which are also kept locally while healthy, so an outage does not lose a chat's language).
  */
 export class ResilientStore implements Store {
   readonly shared = true
+  private readonly spaces = new Keyspaces()
   private readonly local: MemoryStore
   private degraded: { since: number; reason: string } | undefined
   private readonly dirty = new Set<string>()
@@ -56,8 +50,15 @@ export class ResilientStore implements Store {
     return this.degraded ? `${this.primary.kind} (degraded: local memory)` : this.primary.kind
   }
 
-  /** TODO(keyspaces): read the declarations. */
-  declare(_spaces: readonly Keyspace[]): void {}
+  declare(spaces: readonly Keyspace[]): void {
+    this.spaces.declare(spaces)
+    this.primary.declare(spaces)
+  }
+
+  /** What an outage means for `key`; throws `UndeclaredKeyError` for a key nobody declared. */
+  private outage(key: string): Keyspace['outage'] {
+    return this.spaces.of(key).outage
+  }
 
   health(): StoreHealth {
     const d = this.degraded
@@ -68,49 +69,59 @@ export class ResilientStore implements Store {
     }
   }
 
-  get(key: string): Promise<string | undefined> {
+  async get(key: string): Promise<string | undefined> {
+    const outage = this.outage(key)
     return this.run(
       (s) => s.get(key),
-      async (value) => {
-        if (!this.mirrored(key)) return
-        if (value === undefined) await this.local.delete(key)
-        else await this.local.set(key, value)
-      },
+      outage === 'mirror'
+        ? (value) => (value === undefined ? this.local.delete(key) : this.local.set(key, value))
+        : undefined,
     )
   }
 
-  set(key: string, value: string, ttlMs?: number): Promise<void> {
+  async set(key: string, value: string, ttlMs?: number): Promise<void> {
+    const outage = this.outage(key)
     return this.run(
       (s) => s.set(key, value, ttlMs),
-      () => (this.mirrored(key) ? this.local.set(key, value, ttlMs) : undefined),
-      key,
+      outage === 'mirror' ? () => this.local.set(key, value, ttlMs) : undefined,
+      outage === 'drop' ? undefined : key,
     )
   }
 
-  setIfAbsent(key: string, value: string, ttlMs: number): Promise<boolean> {
-    return this.run((s) => s.setIfAbsent(key, value, ttlMs), undefined, key)
+  async setIfAbsent(key: string, value: string, ttlMs: number): Promise<boolean> {
+    const outage = this.outage(key)
+    return this.run((s) => s.setIfAbsent(key, value, ttlMs), undefined, outage === 'drop' ? undefined : key)
   }
 
-  compareAndSet(key: string, expected: string, value: string, ttlMs?: number): Promise<boolean> {
-    return this.run((s) => s.compareAndSet(key, expected, value, ttlMs), undefined, key)
+  async compareAndSet(key: string, expected: string, value: string, ttlMs?: number): Promise<boolean> {
+    const outage = this.outage(key)
+    return this.run(
+      (s) => s.compareAndSet(key, expected, value, ttlMs),
+      undefined,
+      outage === 'drop' ? undefined : key,
+    )
   }
 
-  compareAndDelete(key: string, expected: string): Promise<boolean> {
+  async compareAndDelete(key: string, expected: string): Promise<boolean> {
+    this.outage(key)
     return this.run((s) => s.compareAndDelete(key, expected))
   }
 
-  delete(key: string): Promise<void> {
+  async delete(key: string): Promise<void> {
+    this.outage(key)
     return this.run(
       (s) => s.delete(key),
       () => this.local.delete(key),
     )
   }
 
-  deletePrefix(prefix: string): Promise<number> {
+  async deletePrefix(prefix: string): Promise<number> {
+    this.outage(prefix)
     return this.run((s) => s.deletePrefix(prefix))
   }
 
-  increment(key: string, ttlMs: number): Promise<number> {
+  async increment(key: string, ttlMs: number): Promise<number> {
+    this.outage(key)
     return this.run((s) => s.increment(key, ttlMs))
   }
 
@@ -121,10 +132,13 @@ export class ResilientStore implements Store {
     await this.local.close()
   }
 
-  /** Healthy: the shared store (then `after`, for mirrors). Degraded or failing: local memory. */
+  /**
+   * Healthy: the shared store (then `after`, for mirrors). Degraded or failing: local memory, and
+   * `written` (a key whose outage is not `drop`) is remembered for the write-back.
+   */
   private async run<T>(
     op: (s: Store) => Promise<T>,
-    after?: (value: T) => Promise<unknown> | undefined,
+    after?: (value: T) => Promise<unknown>,
     written?: string,
   ): Promise<T> {
     if (!this.degraded) {
@@ -136,19 +150,8 @@ export class ResilientStore implements Store {
         this.degrade((err as Error).message)
       }
     }
-    if (written !== undefined && this.writeBackMode(written)) this.dirty.add(written)
+    if (written !== undefined) this.dirty.add(written)
     return op(this.local)
-  }
-
-  private mirrored(key: string): boolean {
-    return (this.opts.mirror ?? []).some((p) => key.startsWith(p))
-  }
-
-  private writeBackMode(key: string): 'ifAbsent' | 'overwrite' | undefined {
-    for (const [prefix, mode] of Object.entries(this.opts.writeBack ?? {})) {
-      if (key.startsWith(prefix)) return mode
-    }
-    return undefined
   }
 
   private degrade(reason: string): void {
@@ -191,12 +194,12 @@ export class ResilientStore implements Store {
   private async writeBack(key: string): Promise<void> {
     const entry = this.local.peek(key)
     if (!entry) return
-    if (this.writeBackMode(key) === 'overwrite') await this.primary.set(key, entry.value, entry.ttlMs)
+    if (this.outage(key) === 'mirror') await this.primary.set(key, entry.value, entry.ttlMs)
     else await this.primary.setIfAbsent(key, entry.value, entry.ttlMs ?? 24 * 3600_000)
   }
 
   /** Back on the shared store: local memory keeps only the mirrors. */
   private forgetLocal(): void {
-    for (const key of this.local.keys()) if (!this.mirrored(key)) void this.local.delete(key)
+    for (const key of this.local.keys()) if (this.outage(key) !== 'mirror') this.local.deleteNow(key)
   }
 }

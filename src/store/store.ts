@@ -27,7 +27,11 @@ export interface Store {
   /** Deletes `key` only while it holds `expected` (releasing a lock that is still ours). */
   compareAndDelete(key: string, expected: string): Promise<boolean>
   delete(key: string): Promise<void>
-  /** Deletes every key starting with `prefix`; resolves how many were deleted. */
+  /**
+   * Deletes every key starting with `prefix`, which lies inside one keyspace (it starts with the
+   * keyspace's prefix); resolves how many were deleted, only once the deletion is committed
+   * wherever the keyspace's keys are kept (a file: even for keys written behind).
+   */
   deletePrefix(prefix: string): Promise<number>
   /** Increments a counter that expires `ttlMs` after it was created; resolves the new value. */
   increment(key: string, ttlMs: number): Promise<number>

@@ -50,6 +50,24 @@ export async function redisStore(
   return { store, namespace, raw }
 }
 
+/**
+ * Why the machine's Redis cannot be used (undefined: it answers), for a test to skip with that
+ * reason, out loud, rather than fail on every assertion or pass without running.
+ */
+export async function redisUnreachable(): Promise<string | undefined> {
+  try {
+    const store = await RedisStore.connect({
+      url: REDIS_URL,
+      namespace: `${uniquePrefix()}:`,
+      connectTimeoutMs: 1000,
+    })
+    await store.close()
+    return undefined
+  } catch (err) {
+    return `Redis at ${REDIS_URL} is unreachable (${(err as Error).message}): start it to run these checks`
+  }
+}
+
 export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const srv = createServer()

@@ -1,5 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises'
 import t from 'tap'
+import type { Keyspace } from '../../src/store/keyspaces.js'
 import { MemoryStore } from '../../src/store/memory.js'
 import { RedisStore } from '../../src/store/redis.js'
 import { type PrimaryStore, ResilientStore } from '../../src/store/resilient.js'
@@ -48,15 +49,25 @@ class Switchable extends MemoryStore implements PrimaryStore {
   }
 }
 
+const space = (prefix: string, outage: Keyspace['outage']): Keyspace => ({
+  prefix,
+  owner: 'test/resilient',
+  persistence: 'behind',
+  outage,
+})
+/** As the bot's owners declare them: the ledger is added back, settings mirrored, the rest dropped. */
+const SPACES = [
+  space('dedupe:', 'add'),
+  space('settings:', 'mirror'),
+  space('rate:', 'drop'),
+  space('meeting:', 'drop'),
+]
+
 function setup(t: { teardown(fn: () => unknown): void }) {
   const primary = new Switchable()
   const { log, capture } = captureLogger()
-  const store = new ResilientStore(primary, {
-    log,
-    probeMs: 20,
-    mirror: ['settings:'],
-    writeBack: { 'dedupe:': 'ifAbsent', 'settings:': 'overwrite' },
-  })
+  const store = new ResilientStore(primary, { log, probeMs: 20 })
+  store.declare(SPACES)
   t.teardown(() => store.close())
   return { primary, store, capture }
 }
@@ -66,15 +77,21 @@ t.test('healthy: everything goes to the shared store', async (t) => {
   t.equal(store.shared, true)
   t.equal(store.kind, 'fake-redis')
   t.same(store.health(), { state: 'ok', detail: 'fake-redis: connected' })
-  await store.set('a', '1')
-  t.equal(await primary.get('a'), '1')
-  t.equal(await store.setIfAbsent('b', 'x', 1000), true)
-  t.equal(await store.compareAndSet('b', 'x', 'y', 1000), true)
-  t.equal(await store.compareAndDelete('b', 'y'), true)
-  t.equal(await store.increment('c', 1000), 1)
-  await store.delete('a')
-  t.equal(await store.deletePrefix('c'), 1)
-  t.equal(await primary.get('a'), undefined)
+  await store.set('meeting:a', '1')
+  t.equal(await primary.get('meeting:a'), '1')
+  t.equal(await store.setIfAbsent('meeting:b', 'x', 1000), true)
+  t.equal(await store.compareAndSet('meeting:b', 'x', 'y', 1000), true)
+  t.equal(await store.compareAndDelete('meeting:b', 'y'), true)
+  t.equal(await store.increment('rate:c', 1000), 1)
+  await store.delete('meeting:a')
+  t.equal(await store.deletePrefix('rate:'), 1)
+  t.equal(await primary.get('meeting:a'), undefined)
+  await t.rejects(store.set('nobody:a', '1'), { name: 'UndeclaredKeyError' }, 'a key nobody declared')
+  await t.rejects(
+    primary.get('nobody:a'),
+    { name: 'UndeclaredKeyError' },
+    'the declarations reach the primary',
+  )
 })
 
 t.test(
@@ -164,7 +181,8 @@ t.test('against a real Redis that goes away and comes back (private redis-server
   const namespace = `${uniquePrefix()}:`
   const primary = await RedisStore.connect({ url: redis.url, namespace, maxReconnectDelayMs: 200 })
   const { log, capture } = captureLogger()
-  const store = new ResilientStore(primary, { log, probeMs: 50, writeBack: { 'dedupe:': 'ifAbsent' } })
+  const store = new ResilientStore(primary, { log, probeMs: 50 })
+  store.declare([space('dedupe:', 'add')])
   t.teardown(() => store.close())
   t.equal(await store.setIfAbsent('dedupe:before', 'done', 60_000), true)
 

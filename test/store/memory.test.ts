@@ -135,3 +135,16 @@ t.test('bounded: an entry read since it was written outlives a flood of newer wr
   t.equal(await s.get('meeting:conf:cold'), undefined, 'never read: evicted in turn')
   t.ok(s.size <= 64)
 })
+
+t.test('undeclared, any key goes; once declared, a key outside the keyspaces is refused', async (t) => {
+  const s = new MemoryStore()
+  await s.set('anything', 'x')
+  s.declare([])
+  t.equal(await s.get('anything'), 'x', 'an empty declaration changes nothing')
+  s.declare([{ prefix: 'dedupe:', owner: 'test', persistence: 'behind', outage: 'add' }])
+  t.equal(await s.setIfAbsent('dedupe:m1', 'done', 1000), true)
+  await t.rejects(s.get('anything'), { name: 'UndeclaredKeyError' })
+  await t.rejects(s.increment('rate:u', 1000), { name: 'UndeclaredKeyError', message: /"rate:u"/ })
+  await t.rejects(s.deletePrefix('meeting:'), { name: 'UndeclaredKeyError' })
+  t.equal(s.getNow('anything'), 'x', 'the synchronous forms, for a store this one fronts, do not check')
+})

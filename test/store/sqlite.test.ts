@@ -1,8 +1,10 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import Database from 'better-sqlite3'
 import t from 'tap'
-import { DATA_FILE, DataFileError, PERSIST_MIN_MS, SqliteStore } from '../../src/store/sqlite.js'
+import type { Keyspace } from '../../src/store/keyspaces.js'
+import { DATA_FILE, DataFileError, SqliteStore, type SqliteStoreOptions } from '../../src/store/sqlite.js'
 
 function tempDir(t: { teardown(fn: () => void): void }): string {
   const dir = mkdtempSync(join(tmpdir(), 'meeting-bot-sqlite-'))
@@ -10,23 +12,60 @@ function tempDir(t: { teardown(fn: () => void): void }): string {
   return dir
 }
 
+const LONG = 5 * 60_000
+const space = (prefix: string, persistence: Keyspace['persistence']): Keyspace => ({
+  prefix,
+  owner: 'test/sqlite',
+  persistence,
+  outage: 'drop',
+})
+/** Declared as the bot's owners declare them (src/app.ts): what reaches the file follows from it. */
+const SPACES = [
+  space('settings:', 'confirmed'),
+  space('dedupe:', 'behind'),
+  space('usage:', 'behind'),
+  space('meeting:', 'behind'),
+  space('meetingz:', 'behind'),
+  space('rate:', 'volatile'),
+  space('lock:', 'volatile'),
+]
+
+async function open(dir: string, opts?: SqliteStoreOptions, spaces = SPACES): Promise<SqliteStore> {
+  const s = await SqliteStore.open(dir, opts)
+  s.declare(spaces)
+  return s
+}
+
+/** The rows committed to the file, read through a connection of its own. */
+function fileRows(dir: string): Array<{ key: string; value: string; expiresAt: number }> {
+  const db = new Database(join(dir, DATA_FILE), { readonly: true })
+  try {
+    return db.prepare('SELECT key, value, expires_at AS expiresAt FROM kv ORDER BY key').all() as Array<{
+      key: string
+      value: string
+      expiresAt: number
+    }>
+  } finally {
+    db.close()
+  }
+}
+
 t.test('the Store contract, persisted across reopen', async (t) => {
   const dir = tempDir(t)
-  const LONG = PERSIST_MIN_MS
   let now = 1000
-  const s = new SqliteStore(join(dir, 'nested', 'data'), () => now)
+  const s = await open(join(dir, 'nested', 'data'), { clock: () => now })
   await s.set('settings:c1', '{"locale":"en"}')
-  await s.set('short', 'x', 100)
+  await s.set('rate:short', 'x', 100)
   t.equal(await s.setIfAbsent('dedupe:m1', 'done', LONG), true)
   t.equal(await s.setIfAbsent('dedupe:m1', 'claimed', LONG), false)
   t.equal(await s.increment('usage:u', LONG), 1)
   t.equal(await s.increment('usage:u', LONG), 2)
   now = 1100
-  t.equal(await s.get('short'), undefined, 'expired')
+  t.equal(await s.get('rate:short'), undefined, 'expired')
   await s.close()
   await s.close()
 
-  const again = new SqliteStore(join(dir, 'nested', 'data'), () => now)
+  const again = await open(join(dir, 'nested', 'data'), { clock: () => now })
   t.teardown(() => again.close())
   t.equal(await again.get('settings:c1'), '{"locale":"en"}', 'survives a restart')
   t.equal(await again.setIfAbsent('dedupe:m1', 'claimed', LONG), false, 'the ledger too')
@@ -36,23 +75,25 @@ t.test('the Store contract, persisted across reopen', async (t) => {
   t.equal(await again.setIfAbsent('dedupe:m1', 'done', LONG), true, 'an expired entry can be taken')
   await again.set('meeting:room:1', 'a')
   await again.set('meeting:conf:2', 'b', LONG)
-  await again.set('meetinz', 'c')
+  await again.set('meetingz:c', 'c')
   t.equal(await again.deletePrefix('meeting:'), 2)
-  t.equal(await again.get('meetinz'), 'c')
-  await again.delete('meetinz')
-  t.equal(await again.get('meetinz'), undefined)
+  t.equal(await again.get('meetingz:c'), 'c')
+  await again.delete('meetingz:c')
+  t.equal(await again.get('meetingz:c'), undefined)
   now += 2 * LONG
-  t.ok(again.purge() >= 1, 'expired rows are purged')
+  t.ok((await again.purge()) >= 1, 'expired rows are purged')
 })
 
 t.test('a corrupt data file is a clear start-up error and is left alone', async (t) => {
   const dir = tempDir(t)
   const file = join(dir, DATA_FILE)
-  writeFileSync(file, "this is not a database, but it is somebody's data".repeat(200))
-  const err = t.throws(() => new SqliteStore(dir)) as DataFileError
+  const garbage = "this is not a database, but it is somebody's data".repeat(200)
+  writeFileSync(file, garbage)
+  const err = (await SqliteStore.open(dir).catch((e: unknown) => e)) as DataFileError
   t.type(err, DataFileError)
   t.match(err.message, /corrupt or not a meeting-bot database/)
   t.match(err.message, file)
+  t.equal(readFileSync(file, 'utf8'), garbage, 'not a byte changed')
 })
 
 // Tests run as root here, so permissions cannot make a directory unwritable; a path that is a
@@ -61,14 +102,13 @@ t.test('an unusable data directory is a clear start-up error', async (t) => {
   const dir = tempDir(t)
   const notADir = join(dir, 'file')
   writeFileSync(notADir, 'x')
-  t.throws(() => new SqliteStore(notADir), { name: 'DataFileError', message: /not writable/ })
+  await t.rejects(SqliteStore.open(notADir), { name: 'DataFileError', message: /not writable/ })
 })
 
-t.test('written behind in batches; only what outlives a restart reaches the file', async (t) => {
+t.test('written behind in batches; what reaches the file is what the keyspace declared', async (t) => {
   const dir = tempDir(t)
-  const LONG = PERSIST_MIN_MS
   let now = 1_000
-  const a = new SqliteStore(dir, () => now)
+  const a = await open(dir, { clock: () => now })
   await a.set('settings:k1', 'v1')
   await a.set('dedupe:m1', 'done', LONG)
   await a.setIfAbsent('dedupe:m2', 'claimed:x', 60_000)
@@ -79,38 +119,39 @@ t.test('written behind in batches; only what outlives a restart reaches the file
   // The write-behind timer sends the batch by itself; the writer thread commits it a little later.
   await new Promise((r) => setTimeout(r, 50))
   await a.written()
-  const { default: Database } = await import('better-sqlite3')
-  const peek = new Database(join(dir, DATA_FILE), { readonly: true })
-  const keys = () =>
-    (peek.prepare('SELECT key FROM kv ORDER BY key').all() as Array<{ key: string }>).map((r) => r.key)
+  const keys = () => fileRows(dir).map((r) => r.key)
   t.same(
     keys(),
-    ['dedupe:m1', 'meeting:conf:ended', 'settings:k1'],
-    'leases, rate counters, live caches and locks stay in memory',
+    ['dedupe:m1', 'dedupe:m2', 'meeting:conf:ended', 'meeting:conf:live', 'settings:k1'],
+    'rate counters and locks (volatile) stay in memory; the rest is written whatever its TTL',
   )
   await a.set('dedupe:m2', 'done', LONG)
   await a.set('meeting:conf:ended', '{}', 1000)
   await a.delete('settings:k1')
-  await a.set('late', 'y')
+  await a.set('dedupe:late', 'y')
   await a.close()
   t.same(
     keys(),
-    ['dedupe:m1', 'dedupe:m2', 'late'],
-    'close wrote the last batch; a row that turned short-lived is gone',
+    ['dedupe:late', 'dedupe:m1', 'dedupe:m2', 'meeting:conf:ended', 'meeting:conf:live'],
+    'close wrote the last batch',
   )
-  peek.close()
+  t.equal(
+    fileRows(dir).find((r) => r.key === 'meeting:conf:ended')?.expiresAt,
+    2_000,
+    'a row rewritten short-lived carries its new expiry, not the older one',
+  )
   now = 2_000
-  const b = new SqliteStore(dir, () => now)
+  const b = await open(dir, { clock: () => now })
   t.teardown(() => b.close())
   t.equal(await b.get('dedupe:m2'), 'done')
   t.equal(await b.get('rate:user:u:1'), undefined, 'not kept across a restart')
-  t.equal(await b.get('late'), 'y')
+  t.equal(await b.get('dedupe:late'), 'y')
+  t.equal(await b.get('meeting:conf:ended'), undefined, 'expired at its newer TTL')
 })
 
 t.test('a bounded memory front: what it dropped is found in the file', async (t) => {
   const dir = tempDir(t)
-  const LONG = PERSIST_MIN_MS
-  const s = new SqliteStore(dir, Date.now, 3)
+  const s = await open(dir, { memoryEntries: 3 })
   t.teardown(() => s.close())
   for (let i = 0; i < 10; i++) await s.set(`dedupe:m${i}`, 'done', LONG)
   t.equal(
@@ -132,33 +173,88 @@ t.test('a bounded memory front: what it dropped is found in the file', async (t)
   t.equal(await s.deletePrefix('dedupe:'), 29, 'counted in memory and file alike')
 })
 
-t.test('a key rewritten short-lived after memory dropped it: the older row does not come back', async (t) => {
+t.test('a key rewritten after memory dropped it: the older row does not come back', async (t) => {
   const dir = tempDir(t)
   let now = 1_000
-  const s = new SqliteStore(dir, () => now, 3)
+  const s = await open(dir, { clock: () => now, memoryEntries: 3 })
   t.teardown(() => s.close())
-  await s.set('meeting:conf:x', 'ended', PERSIST_MIN_MS)
-  for (let i = 0; i < 5; i++) await s.set(`dedupe:m${i}`, 'done', PERSIST_MIN_MS)
+  await s.set('meeting:conf:x', 'ended', LONG)
+  for (let i = 0; i < 5; i++) await s.set(`dedupe:m${i}`, 'done', LONG)
   s.flush()
   await s.written()
   await s.set('meeting:conf:x', 'live', 15_000)
   t.equal(await s.get('meeting:conf:x'), 'live')
   now += 20_000
-  t.equal(await s.get('meeting:conf:x'), undefined, 'expired, and the file row was deleted')
+  t.equal(
+    await s.get('meeting:conf:x'),
+    undefined,
+    'expired at its newer TTL, though the older row outlives it',
+  )
   s.flush()
   await s.written()
   t.equal(await s.get('meeting:conf:x'), undefined, 'still gone once the batch is committed')
 })
 
+t.test('a volatile keyspace never reads the file: a row from an older declaration stays there', async (t) => {
+  const dir = tempDir(t)
+  const before = await open(dir, {}, [space('token:', 'behind')])
+  await before.set('token:app', 'old-token', LONG)
+  await before.close()
+  t.same(
+    fileRows(dir).map((r) => r.key),
+    ['token:app'],
+  )
+  const s = await open(dir, {}, [space('token:', 'volatile')])
+  t.teardown(() => s.close())
+  t.equal(await s.get('token:app'), undefined, 'not read back')
+  t.equal(await s.setIfAbsent('token:app', 'new', LONG), true, 'absent for every operation')
+  await s.delete('token:app')
+  t.equal(await s.increment('token:app', LONG), 1, 'a delete does not bring the row back either')
+  t.equal(await s.deletePrefix('token:'), 1, 'only what memory holds')
+  await s.close()
+  t.equal(fileRows(dir)[0]?.value, 'old-token', 'never written: the purge takes it once it expires')
+})
+
+t.test('confirmed changes made at once share one transaction, committed before they resolve', async (t) => {
+  const dir = tempDir(t)
+  const s = await open(dir)
+  t.teardown(() => s.close())
+  await s.set('settings:first', 'x')
+  const wal = () => statSync(join(dir, `${DATA_FILE}-wal`)).size
+  const walBefore = wal()
+  await Promise.all(
+    Array.from({ length: 200 }, (_, i) => s.set(`settings:c${i}`, `{"locale":"en","n":${i}}`)),
+  )
+  const rows = fileRows(dir)
+  t.equal(
+    rows.filter((r) => r.key.startsWith('settings:c')).length,
+    200,
+    'all 200 committed when they resolve',
+  )
+  // A transaction appends at least one page (4 KiB) to the WAL: 200 of them would be 800 KiB.
+  const pages = (wal() - walBefore) / 4096
+  t.ok(pages < 20, `one transaction, not 200 (${pages.toFixed(1)} pages appended)`)
+})
+
+t.test('after close: a confirmed change rejects instead of waiting for a writer that is gone', async (t) => {
+  const dir = tempDir(t)
+  const s = await open(dir)
+  await s.close()
+  await t.rejects(s.set('settings:late', 'x'), /closed/)
+  await s.set('dedupe:late', 'x', LONG)
+  s.flush()
+  t.same(fileRows(dir), [], 'nothing reaches the file after close')
+})
+
 t.test('the writer thread gone: close() does not wait for it', async (t) => {
   const dir = tempDir(t)
-  const s = new SqliteStore(dir)
+  const s = await open(dir)
   await s.set('settings:k', 'v')
   s.flush()
   await s.written()
   await (s as unknown as { writer: { terminate(): Promise<number> } }).writer.terminate()
   await t.resolves(s.close(), 'closes without the writer')
-  const again = new SqliteStore(dir)
+  const again = await open(dir)
   t.teardown(() => again.close())
   t.equal(await again.get('settings:k'), 'v', 'what it had committed is there')
 })
