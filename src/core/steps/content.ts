@@ -6,10 +6,11 @@ import { normalizeText } from '../text.js'
 
 /**
  * Text goes on, normalised. A picture or file gets a polite "send me text"; a message DingTalk
- * sent only to say it paused the org's robot messages cannot be answered at all.
+ * sent only to say it paused the org's robot messages cannot be answered at all. (Not `async`:
+ * text, nearly every message, passes straight through without a promise of its own.)
  */
 export function content(): Step<MessageContext> {
-  return async (ctx, next) => {
+  return (ctx, next) => {
     const c = ctx.msg.content
     if (c.kind === 'text') {
       ctx.text = normalizeText(c.text)
@@ -18,9 +19,15 @@ export function content(): Step<MessageContext> {
     if (c.kind === 'platform-error') {
       ctx.log.warn({ code: c.code }, 'DingTalk paused robot messages for this org; nothing can be answered')
       ctx.result = 'platform-error'
-      return
+      return DONE
     }
-    ctx.reply = textReply(coreStrings(await ctx.chatLocale()).sendText, ctx.mention)
-    ctx.result = 'unsupported'
+    return notText(ctx)
   }
+}
+
+const DONE = Promise.resolve()
+
+async function notText(ctx: MessageContext): Promise<void> {
+  ctx.reply = textReply(coreStrings(await ctx.chatLocale()).sendText, ctx.mention)
+  ctx.result = 'unsupported'
 }

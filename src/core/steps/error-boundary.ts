@@ -13,18 +13,16 @@ export function errorBoundary<C extends InboundContext>(
   failures: Failures,
   answer?: (ctx: C, failure: Failure, ref: string) => Promise<void>,
 ): Step<C> {
-  return async (ctx, next) => {
-    try {
-      await next()
-    } catch (err) {
-      const ref = newRefId()
-      const failure = failures.explain(err)
-      ctx.log[failure.level]({ err, ref, failure: failure.key, command: ctx.command }, 'command failed')
-      ctx.result = 'error'
-      ctx.ref = ref
-      await answer?.(ctx, failure, ref)
-    }
+  const fail = async (ctx: C, err: unknown): Promise<void> => {
+    const ref = newRefId()
+    const failure = failures.explain(err)
+    ctx.log[failure.level]({ err, ref, failure: failure.key, command: ctx.command }, 'command failed')
+    ctx.result = 'error'
+    ctx.ref = ref
+    await answer?.(ctx, failure, ref)
   }
+  // A plain `catch` on the rest: no promise of its own when nothing fails.
+  return (ctx, next) => next().catch((err: unknown) => fail(ctx, err))
 }
 
 /** A message's error answer: the failure's sentence and the reference id, in the answer's language. */

@@ -1,8 +1,10 @@
 import type { Command, CommandRegistry } from '../commands.js'
 import type { MessageContext } from '../context.js'
+import type { Locale } from '../locale.js'
 import type { InboundMessage } from '../message.js'
-import type { Step } from '../pipeline.js'
+import type { Next, Step } from '../pipeline.js'
 import { textReply } from '../reply.js'
+import type { ChatSettings } from '../settings.js'
 import { coreStrings } from '../strings.js'
 
 export interface RouteOptions {
@@ -28,7 +30,8 @@ export function isAdmin(msg: InboundMessage, admins: readonly string[]): boolean
  */
 export function route(opts: RouteOptions): Step<MessageContext> {
   const { registry, onEmpty, fallbacks, admins, clock } = opts
-  return async (ctx, next) => {
+
+  const choose = (ctx: MessageContext, next: Next, settings: ChatSettings): Promise<void> => {
     const match = registry.match(ctx.text)
     let command: Command | undefined
     let args = ctx.text
@@ -44,20 +47,12 @@ export function route(opts: RouteOptions): Step<MessageContext> {
         if (command) break
       }
     }
-    const settings = await ctx.settings()
     const locale =
       (match.kind !== 'empty' ? match.locale : undefined) ?? settings.locale ?? ctx.defaults.locale
     ctx.locale = locale
     if (!command) {
-      if (match.kind !== 'unknown') return
-      const t = coreStrings(locale)
-      const hint = match.suggestion
-        ? t.didYouMean(match.word, match.suggestion)
-        : t.unknownCommand(match.word)
-      ctx.reply = textReply(hint, ctx.mention)
-      ctx.command = 'unknown'
-      ctx.result = 'usage'
-      return
+      if (match.kind === 'unknown') hint(ctx, locale, match.word, match.suggestion)
+      return DONE
     }
     ctx.command = command.name
     const admin = isAdmin(ctx.msg, admins)
@@ -75,26 +70,42 @@ export function route(opts: RouteOptions): Step<MessageContext> {
         registry,
       },
     }
-    if (!command.adminOnly) return next()
-    if (admin) {
-      await next()
-    } else {
-      ctx.reply = textReply(coreStrings(locale).adminOnly, ctx.mention)
-      ctx.result = 'usage'
-    }
-    const { sender, conversation } = ctx.msg
-    ctx.log.info(
-      {
-        audit: true,
-        who: sender.staffId || sender.id,
-        nick: sender.nick,
-        where: conversation.id,
-        command: command.name,
-        args,
-        result: admin ? ctx.result : 'denied',
-        ...(ctx.ref ? { ref: ctx.ref } : {}),
-      },
-      'admin command',
-    )
+    return command.adminOnly ? gated(ctx, next, command, args, admin) : next()
   }
+
+  // Not `async`: an everyone command passes to the next step without a promise of this step's own.
+  return (ctx, next) => ctx.settings().then((settings) => choose(ctx, next, settings))
+}
+
+const DONE = Promise.resolve()
+
+function hint(ctx: MessageContext, locale: Locale, word: string, suggestion: string | undefined): void {
+  const t = coreStrings(locale)
+  ctx.reply = textReply(suggestion ? t.didYouMean(word, suggestion) : t.unknownCommand(word), ctx.mention)
+  ctx.command = 'unknown'
+  ctx.result = 'usage'
+}
+
+/** An admin command: run for admins only; either way, the audit line once it is through. */
+async function gated(ctx: MessageContext, next: Next, command: Command, args: string, admin: boolean) {
+  if (admin) {
+    await next()
+  } else {
+    ctx.reply = textReply(coreStrings(ctx.locale ?? ctx.defaults.locale).adminOnly, ctx.mention)
+    ctx.result = 'usage'
+  }
+  const { sender, conversation } = ctx.msg
+  ctx.log.info(
+    {
+      audit: true,
+      who: sender.staffId || sender.id,
+      nick: sender.nick,
+      where: conversation.id,
+      command: command.name,
+      args,
+      result: admin ? ctx.result : 'denied',
+      ...(ctx.ref ? { ref: ctx.ref } : {}),
+    },
+    'admin command',
+  )
 }
