@@ -15,7 +15,10 @@ export interface StreamGatewayOptions {
   readonly ticketTtlMs?: number
   /** After a SYSTEM `disconnect` frame DingTalk closes the socket about 10 s later. */
   readonly disconnectCloseMs?: number
-  /** Re-push a CALLBACK frame not acked within this time; 0 never does. The SDK says about 60 s. */
+  /**
+   * Re-push a CALLBACK frame not acked within this time, with a NEW `messageId` and the same data
+   * (platform notes §8: DingTalk waits about 2 s); 0 never does.
+   */
   readonly redeliverAfterMs?: number
   /** How many times one frame is re-pushed at most. */
   readonly maxRedeliveries?: number
@@ -26,6 +29,8 @@ export interface StreamGatewayOptions {
 /** An ack the bot sent for a pushed frame. */
 export interface AckRecord {
   readonly messageId: string
+  /** The messageId of the frame's first push, when this ack is for a re-push of it. */
+  readonly original?: string
   readonly code: unknown
   readonly connectionId: string
   readonly at: number
@@ -59,6 +64,9 @@ interface Live {
 }
 
 interface Pending {
+  /** The messageId of the first push; re-pushes get new ones (`messageIds`). */
+  readonly original: string
+  readonly messageIds: string[]
   readonly topic: string
   readonly data: string
   pushedAt: number
@@ -111,7 +119,7 @@ function newMessageId(): string {
  * The emulator's Stream-mode gateway (platform notes §3): `POST /v1.0/gateway/connections/open`
  * hands out single-use tickets, `GET /connect?ticket=` upgrades to a WebSocket speaking DingTalk's
  * frame protocol. Knobs for tests: push robot frames, ping, announce a disconnect, drop sockets,
- * refuse handshakes, go silent, re-push unacked frames, send junk. It records acks and pongs.
+ * refuse handshakes, go silent, re-push unacked frames (new messageId, same data), send junk. It records acks and pongs.
  */
 export class StreamGateway {
   readonly acks: AckRecord[] = []
@@ -159,7 +167,7 @@ export class StreamGateway {
     this.opts = {
       ticketTtlMs: 90_000,
       disconnectCloseMs: 10_000,
-      redeliverAfterMs: 60_000,
+      redeliverAfterMs: 2_000,
       maxRedeliveries: 3,
       pingIntervalMs: 0,
       ...opts,
@@ -193,6 +201,8 @@ export class StreamGateway {
     const messageId = opts.messageId ?? newMessageId()
     const live = this.pick(opts.connection)
     const p: Pending = {
+      original: messageId,
+      messageIds: [messageId],
       topic: opts.topic ?? TOPIC_ROBOT,
       data: typeof payload === 'string' ? payload : JSON.stringify(payload),
       pushedAt: performance.now(),
@@ -407,13 +417,16 @@ export class StreamGateway {
       this.pongWaiters.settle(messageId, pong)
       return
     }
+    // Any push of the frame acked ends its re-pushes, whichever messageId it carried.
     const p = this.pending.get(messageId)
     if (p) {
       clearTimeout(p.timer)
-      this.pending.delete(messageId)
+      for (const id of p.messageIds) this.pending.delete(id)
     }
+    const original = p && p.original !== messageId ? p.original : undefined
     const ack: AckRecord = {
       messageId,
+      ...(original ? { original } : {}),
       code: frame.code,
       connectionId: live.record.id,
       at,
@@ -427,6 +440,11 @@ export class StreamGateway {
     }
     this.acksById.set(messageId, ack)
     this.ackWaiters.settle(messageId, ack)
+    // Whoever waits for the first push's ack is answered by the ack of a re-push.
+    if (original && !this.acksById.has(original)) {
+      this.acksById.set(original, ack)
+      this.ackWaiters.settle(original, ack)
+    }
   }
 
   private deliver(messageId: string, p: Pending, live: Live): void {
@@ -446,7 +464,10 @@ export class StreamGateway {
       return
     }
     this.redelivered++
-    this.deliver(messageId, p, live)
+    const again = newMessageId()
+    p.messageIds.push(again)
+    this.pending.set(again, p)
+    this.deliver(again, p, live)
   }
 
   private pick(connection?: string): Live {

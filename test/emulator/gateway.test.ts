@@ -145,21 +145,34 @@ t.test('push sends DingTalk CALLBACK frames and records acks with their latency'
   t.throws(() => emu.stream.push({}, { connection: 'conn-9' }), /not open/)
 })
 
-t.test('an unacked frame is pushed again, a bounded number of times', async (t) => {
-  const emu = await emulator(t, { redeliverAfterMs: 40, maxRedeliveries: 2 })
-  const c = client(await ticketUrl(emu))
-  await c.opened
-  const id = emu.stream.push({ msgId: 'again' })
-  await sleep(250)
-  t.equal(c.frames.length, 3, 'first push and two re-pushes')
-  t.ok(c.frames.every((f) => (f.headers as { messageId: string }).messageId === id))
-  t.equal(emu.stream.redelivered, 2)
-  const acked = emu.stream.push({ msgId: 'once' })
-  await waitFor(() => c.frames.length === 4, 1000, 'the frame')
-  ack(c.ws, acked)
-  await sleep(120)
-  t.equal(c.frames.length, 4, 'an acked frame is not pushed again')
-})
+t.test(
+  'an unacked frame is pushed again, a bounded number of times, each with a new messageId',
+  async (t) => {
+    const emu = await emulator(t, { redeliverAfterMs: 40, maxRedeliveries: 2 })
+    const c = client(await ticketUrl(emu))
+    await c.opened
+    const id = emu.stream.push({ msgId: 'again' })
+    await sleep(250)
+    t.equal(c.frames.length, 3, 'first push and two re-pushes')
+    const ids = c.frames.map((f) => (f.headers as { messageId: string }).messageId)
+    t.equal(ids[0], id)
+    t.equal(new Set(ids).size, 3, 'every push has a messageId of its own (platform notes §8)')
+    t.ok(
+      c.frames.every((f) => JSON.parse(f.data as string).msgId === 'again'),
+      'the same message',
+    )
+    t.equal(emu.stream.redelivered, 2)
+    ack(c.ws, ids[2] as string)
+    const acked = await emu.stream.waitForAck(id, 1000)
+    t.equal(acked.messageId, ids[2], "the first push's waiter hears the ack of a re-push")
+    t.equal(acked.original, id)
+    const once = emu.stream.push({ msgId: 'once' })
+    await waitFor(() => c.frames.length === 4, 1000, 'the frame')
+    ack(c.ws, once)
+    await sleep(120)
+    t.equal(c.frames.length, 4, 'an acked frame is not pushed again')
+  },
+)
 
 t.test('pings, pongs, disconnect, drop, silence', async (t) => {
   const emu = await emulator(t, { disconnectCloseMs: 80, pingIntervalMs: 30 })
