@@ -205,6 +205,14 @@ export class MemoryStore implements Store {
     return n
   }
 
+  async entries(prefix: string): Promise<Array<[string, string]>> {
+    this.spaces?.of(prefix)
+    const out: Array<[string, string]> = []
+    for (const [key, e] of this.map)
+      if (key.startsWith(prefix) && e.expiresAt > this.now()) out.push([key, e.value])
+    return out
+  }
+
   async increment(key: string, ttlMs: number): Promise<number> {
     this.spaces?.of(key)
     return this.incrementNow(key, ttlMs)

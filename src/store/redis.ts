@@ -174,6 +174,24 @@ export class RedisStore implements Store {
     return n
   }
 
+  async entries(prefix: string): Promise<Array<[string, string]>> {
+    const match = `${globEscape(this.k(prefix))}*`
+    const out: Array<[string, string]> = []
+    let cursor = '0'
+    do {
+      const [next, keys] = await this.client.scan(cursor, 'MATCH', match, 'COUNT', 500)
+      cursor = next
+      if (keys.length === 0) continue
+      const values = await this.client.mget(...keys)
+      keys.forEach((key, i) => {
+        const value = values[i]
+        // Gone between the scan and the read: not an entry any more.
+        if (typeof value === 'string') out.push([key.slice(this.namespace.length), value])
+      })
+    } while (cursor !== '0')
+    return out
+  }
+
   async increment(key: string, ttlMs: number): Promise<number> {
     return Number(await this.scripts.mbIncr(this.k(key), ms(ttlMs)))
   }

@@ -120,6 +120,11 @@ export class ResilientStore implements Store {
     return this.run((s) => s.deletePrefix(prefix))
   }
 
+  async entries(prefix: string): Promise<Array<[string, string]>> {
+    this.spaces.of(prefix)
+    return this.run((s) => s.entries(prefix))
+  }
+
   async increment(key: string, ttlMs: number): Promise<number> {
     this.outage(key)
     return this.run((s) => s.increment(key, ttlMs))

@@ -309,6 +309,22 @@ export class SqliteStore implements Store {
     return live
   }
 
+  async entries(prefix: string): Promise<Array<[string, string]>> {
+    if (this.persistence(prefix) === 'volatile') return this.memory.entries(prefix)
+    // Every key that may be live under the prefix (file, memory, queues); `get` knows which wins.
+    const keys = new Set(this.stmt.range.all(prefix, prefix + TOP, this.clock()) as string[])
+    for (const key of this.memory.keys()) if (key.startsWith(prefix)) keys.add(key)
+    for (const batch of [...this.inflight, this.pending]) {
+      for (const key of batch.keys()) if (key.startsWith(prefix)) keys.add(key)
+    }
+    const out: Array<[string, string]> = []
+    for (const key of keys) {
+      const value = await this.get(key)
+      if (value !== undefined) out.push([key, value])
+    }
+    return out
+  }
+
   async increment(key: string, ttlMs: number): Promise<number> {
     const p = this.persistence(key)
     let n = this.memory.incrementIfLive(key)

@@ -33,6 +33,12 @@ export interface Store {
    * wherever the keyspace's keys are kept (a file: even for keys written behind).
    */
   deletePrefix(prefix: string): Promise<number>
+  /**
+   * Every live key starting with `prefix` (inside one keyspace) and its value, in no particular
+   * order. For rare walks over a small keyspace (the inbox at start-up and when replicas take
+   * over), never for a hot path.
+   */
+  entries(prefix: string): Promise<Array<[key: string, value: string]>>
   /** Increments a counter that expires `ttlMs` after it was created; resolves the new value. */
   increment(key: string, ttlMs: number): Promise<number>
   /**

@@ -114,6 +114,31 @@ export async function contract(t: Test, store: Store, opts: ContractOptions): Pr
     }),
   )
 
+  await t.test('entries: every live key under a prefix with its value', (t) =>
+    each(async (p) => {
+      await store.set(`${p}inbox:a`, 'A')
+      await store.set(`${p}inbox:b`, 'B', 10_000)
+      await store.set(`${p}inbox:short`, 'S', 40)
+      await store.set(`${p}inbox*x`, 'glob')
+      await store.set(`${p}elsewhere:c`, 'C')
+      await store.delete(`${p}inbox:a`)
+      await store.set(`${p}inbox:a`, 'A2')
+      await sleep(80)
+      const found = (await store.entries(`${p}inbox:`)).sort(([a], [b]) => a.localeCompare(b))
+      t.same(
+        found,
+        [
+          [`${p}inbox:a`, 'A2'],
+          [`${p}inbox:b`, 'B'],
+        ],
+        `${p} the newest values, no expired entry, nothing outside the prefix`,
+      )
+      t.same(await store.entries(`${p}nothing:`), [])
+      await store.deletePrefix(`${p}inbox`)
+      await store.delete(`${p}elsewhere:c`)
+    }),
+  )
+
   await t.test(
     'a key outside every declared keyspace is refused',
     { skip: opts.acceptsUndeclared ?? false },
@@ -127,6 +152,7 @@ export async function contract(t: Test, store: Store, opts: ContractOptions): Pr
         await t.rejects(store.delete(key), UndeclaredKeyError)
         await t.rejects(store.increment(key, 1000), UndeclaredKeyError)
       }
+      await t.rejects(store.entries('nobody:'), UndeclaredKeyError, 'entries outside every keyspace')
       await t.rejects(store.deletePrefix('nobody:'), UndeclaredKeyError, 'a prefix outside every keyspace')
       await t.rejects(store.deletePrefix('behind'), UndeclaredKeyError, 'a prefix across keyspaces')
     },
