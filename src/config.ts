@@ -42,6 +42,11 @@ export interface Config {
   readonly leaseMs: number
   /** Commands one user may send per minute. */
   readonly userRateLimit: number
+  /**
+   * Messages taken and not answered yet, at most: above it the Stream socket is not read and HTTP
+   * callbacks get 503 (DingTalk pushes and retries later). Bounds the memory a burst can take.
+   */
+  readonly maxPending: number
   /** Our own budget of calls per second per DingTalk API (DingTalk allows about 20). */
   readonly apiQps: number
   /** Bearer token for GET /metrics; empty: open. */
@@ -198,6 +203,7 @@ export function loadConfig(env: Env): Config {
     redis: redisConfig(r),
     leaseMs: r.int('BOT_LEASE_MS', 60_000, 1000, 600_000),
     userRateLimit: r.int('BOT_USER_RATE_LIMIT', 10, 1, 10_000),
+    maxPending: r.int('BOT_MAX_PENDING', 2000, 10, 1_000_000),
     apiQps: r.int('DINGTALK_API_QPS', 18, 1, 1000),
     metricsToken: r.str('METRICS_TOKEN', '') as string,
     emulator: {
@@ -254,6 +260,7 @@ export function describeConfig(c: Config): Record<string, string> {
     BOT_TIMEZONE: c.timeZone,
     BOT_ADMINS: c.admins.join(',') || '(none)',
     BOT_USER_RATE_LIMIT: `${c.userRateLimit}/min`,
+    BOT_MAX_PENDING: String(c.maxPending),
     DATA_DIR: c.redis ? `${c.dataDir} (unused: Redis)` : c.dataDir,
     REDIS_URL: c.redis ? redactRedisUrl(c.redis.url) : '(not set: embedded SQLite store)',
     ...(c.redis ? { REDIS_KEY_PREFIX: c.redis.keyPrefix } : {}),

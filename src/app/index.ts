@@ -16,7 +16,7 @@ import type { Store } from '../store/store.js'
 import type { StreamTransport } from '../transports/stream/supervisor.js'
 import { VERSION } from '../version.js'
 import { Lifecycle } from './lifecycle.js'
-import { createBot, PIPELINE_KEYSPACES } from './pipeline.js'
+import { createBot, createInbox, PIPELINE_KEYSPACES } from './pipeline.js'
 import { createPlatform } from './platform.js'
 import { openStore } from './state.js'
 import { createTransports, type Transports } from './transports.js'
@@ -46,7 +46,7 @@ export interface App {
   readonly stats: Stats
   /** The Stream-mode connection, when `DINGTALK_TRANSPORTS` includes `stream`. */
   readonly stream: StreamTransport | undefined
-  /** Starts the stream connection (in the background); idempotent. The server's listen calls it. */
+  /** Answers what the inbox owes, starts the stream (in the background); idempotent. Listening does it. */
   start(): void
   /** Stops intake, drains in-flight replies (bounded), closes everything. */
   stop(): Promise<void>
@@ -69,6 +69,8 @@ export async function createApp(deps: AppDeps): Promise<App> {
   const stats = new Stats(metrics, clock)
   const platform = createPlatform({ config, log, clock, fetch: deps.fetch, store, metrics, tuning })
   const settings = new ChatSettingsStore(store, { locale: config.locale, timeZone: config.timeZone })
+  const inbox = createInbox({ config, log, clock, store, tuning })
+  metrics.inboxSource = () => inbox
   // `/status` reads the transports, which are built after the flow they feed.
   let transports: Transports | undefined
   const features = assemble(
@@ -86,13 +88,14 @@ export async function createApp(deps: AppDeps): Promise<App> {
         transports: () => transports?.statuses() ?? [],
         token: platform.tokens,
         messages: stats,
+        inbox,
         usage: platform.usage,
         store,
       },
     }),
   )
   store.declare([settingsKeyspace, ...PIPELINE_KEYSPACES, ...platform.keyspaces, ...features.keyspaces])
-  const { bot, ledger } = createBot({
+  const { bot, ledger, recovery } = createBot({
     config,
     log,
     clock,
@@ -102,6 +105,7 @@ export async function createApp(deps: AppDeps): Promise<App> {
     settings,
     delivery: platform.delivery,
     observer: stats,
+    inbox,
   })
   const readiness = new Readiness()
   readiness.add('store', () => storeCheck(store))
@@ -127,11 +131,14 @@ export async function createApp(deps: AppDeps): Promise<App> {
     server,
     readiness,
     stream,
+    recovery,
     bot,
     ledger,
     store,
     drainMs: tuning.drainMs,
   })
+  // `main` (or a test) only listens: the inbox's sweep and the stream come up with the server.
+  server.addHook('onListen', async () => lifecycle.start())
   return {
     server,
     bot,

@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify'
 import type { Bot } from '../core/bot.js'
 import type { Deduper } from '../core/dedupe.js'
+import type { Recovery } from '../core/recovery.js'
 import type { Logger } from '../logger.js'
 import type { Readiness } from '../ops/readiness.js'
 import type { Store } from '../store/store.js'
@@ -13,6 +14,7 @@ export interface LifecycleParts {
   readonly server: FastifyInstance
   readonly readiness: Readiness
   readonly stream: StreamTransport | undefined
+  readonly recovery: Recovery
   readonly bot: Bot
   readonly ledger: Deduper
   readonly store: Store
@@ -20,23 +22,27 @@ export interface LifecycleParts {
 }
 
 /**
- * The start and stop order. Stopping: no new messages (HTTP answers 503, readiness fails, the
- * stream closes: replies go by webhook, not by the socket), then the messages in flight are
- * answered within a bound, then everything closes, the store last.
+ * The start and stop order. Starting (once the server listens): what the inbox owes from before,
+ * then the stream. Stopping: no new messages (HTTP answers 503, readiness fails, the stream
+ * closes: replies go by webhook, not by the socket; no more inbox sweeps), then the messages in
+ * flight are answered within a bound (what is not stays in the inbox), then everything closes,
+ * the store last.
  */
 export class Lifecycle {
   constructor(private readonly parts: LifecycleParts) {}
 
-  /** Starts the stream connection (in the background); idempotent. The server's listen does it too. */
+  /** Answers what the inbox owes and starts the stream (in the background); idempotent. */
   start(): void {
+    this.parts.recovery.start()
     this.parts.stream?.start()
   }
 
   async stop(): Promise<void> {
-    const { intake, log, server, readiness, stream, bot, ledger, store, drainMs } = this.parts
+    const { intake, log, server, readiness, stream, recovery, bot, ledger, store, drainMs } = this.parts
     intake.open = false
     readiness.setDraining()
     await stream?.stop()
+    await recovery.stop()
     ledger.stopWaiting()
     const { pending } = await bot.drain(drainMs)
     ledger.close()

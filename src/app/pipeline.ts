@@ -1,10 +1,13 @@
+import { randomBytes } from 'node:crypto'
 import type { Config } from '../config.js'
 import { Bot } from '../core/bot.js'
 import type { FlowObserver, MessageContext } from '../core/context.js'
 import { Deduper, dedupeKeyspace } from '../core/dedupe.js'
 import type { Assembled } from '../core/feature.js'
+import { Inbox, inboxKeyspace, livenessKeyspace } from '../core/inbox.js'
 import { compose, type Step } from '../core/pipeline.js'
 import { rateKeyspace, UserRateLimiter } from '../core/rate-limit.js'
+import { Recovery } from '../core/recovery.js'
 import type { ChatSettingsStore } from '../core/settings.js'
 import { content } from '../core/steps/content.js'
 import { dedupe } from '../core/steps/dedupe.js'
@@ -15,6 +18,7 @@ import { report } from '../core/steps/report.js'
 import { route } from '../core/steps/route.js'
 import { runCommand } from '../core/steps/run-command.js'
 import type { Logger } from '../logger.js'
+import { Sealer } from '../store/sealer.js'
 import type { Store } from '../store/store.js'
 import type { Tuning } from './tuning.js'
 
@@ -28,22 +32,46 @@ export interface PipelineDeps {
   readonly settings: ChatSettingsStore
   readonly delivery: Deliverer
   readonly observer: FlowObserver
+  readonly inbox: Inbox
 }
 
-/** The core's own keyspaces: the de-dup ledger, the rate windows (chat settings come with them). */
-export const PIPELINE_KEYSPACES = [dedupeKeyspace, rateKeyspace]
+/** The core's own keyspaces: the de-dup ledger, the inbox, the rate windows (chat settings apart). */
+export const PIPELINE_KEYSPACES = [dedupeKeyspace, inboxKeyspace, livenessKeyspace, rateKeyspace]
+
+export interface Core {
+  readonly bot: Bot
+  readonly ledger: Deduper
+  /** Answers what the inbox owes from before a restart, or from a dead replica. */
+  readonly recovery: Recovery
+}
+
+/** What the bot owes answers, recorded before DingTalk hears "received" (`core/inbox.ts`). */
+export function createInbox(
+  deps: Pick<PipelineDeps, 'config' | 'log' | 'clock' | 'store' | 'tuning'>,
+): Inbox {
+  const { config } = deps
+  return new Inbox(deps.store, {
+    owner: randomBytes(6).toString('hex'),
+    // The messages carry session webhooks (bearer URLs): sealed at rest with the app secret.
+    codec: new Sealer(config.dingtalk.clientSecret, config.dingtalk.clientId, 'inbox'),
+    log: deps.log.child({ component: 'inbox' }),
+    leaseMs: deps.tuning.dedupe.leaseMs,
+    clock: deps.clock,
+  })
+}
 
 /**
  * THE message flow, top to bottom. A step acts on the way down (de-dup, rate limit, content,
  * route), on the way back up (deliver, report, mark done), or around the rest (the error boundary
  * around the command's work). Composed once here; `Bot` runs it per message.
  */
-export function createBot(deps: PipelineDeps): { bot: Bot; ledger: Deduper } {
+export function createBot(deps: PipelineDeps): Core {
   const { config, log, clock, store, tuning, features, observer } = deps
+  const { inbox } = deps
   const ledger = new Deduper(store, tuning.dedupe)
   const limiter = new UserRateLimiter(store, { limit: config.userRateLimit, windowMs: 60_000 }, clock)
   const steps: Step<MessageContext>[] = [
-    dedupe(ledger, observer), // pushed again, or on both transports: no further
+    dedupe(ledger, observer, inbox), // pushed again, or on both transports: no further
     report(clock, observer), // one log line and the counters, once the rest is through
     deliver(deps.delivery), // what the steps below decided to say goes out
     rateLimit(limiter, observer), // a flooding sender is told once, then ignored
@@ -52,8 +80,21 @@ export function createBot(deps: PipelineDeps): { bot: Bot; ledger: Deduper } {
     errorBoundary(features.failures, errorReply), // any error: an honest reply with a reference id
     runCommand(), // the command itself
   ]
-  const bot = new Bot({ flow: compose(steps), chat: deps.settings, log, clock })
-  return { bot, ledger }
+  const bot = new Bot({
+    flow: compose(steps),
+    chat: deps.settings,
+    log,
+    clock,
+    inbox,
+    maxPending: config.maxPending,
+  })
+  // With replicas, a dead one's messages are looked for twice a lease; alone, once at start.
+  const recovery = new Recovery(inbox, bot, {
+    log: log.child({ component: 'inbox' }),
+    everyMs: store.shared ? Math.floor(tuning.dedupe.leaseMs / 2) : 0,
+    concurrency: tuning.stream.maxInFlight ?? 64,
+  })
+  return { bot, ledger, recovery }
 }
 
 function routing({ registry, onEmpty, fallbacks }: Assembled) {

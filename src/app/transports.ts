@@ -58,6 +58,7 @@ export function createTransports(deps: TransportDeps): Transports {
         log: deps.log,
         clock: deps.clock,
         timeoutMs: config.dingtalk.timeoutMs,
+        maxPending: config.maxPending,
         ...deps.tuning.stream,
         ...(deps.fetch ? { fetch: deps.fetch } : {}),
       })
@@ -68,8 +69,7 @@ export function createTransports(deps: TransportDeps): Transports {
       connected: stream.status().state === 'connected',
       reconnects: stream.status().reconnects,
     })
-    // The stream comes up when the server listens.
-    server.addHook('onListen', async () => stream.start())
+    // The stream comes up when the server listens (lifecycle.ts: after the inbox's first sweep starts).
   }
   return {
     stream,

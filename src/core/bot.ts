@@ -9,11 +9,15 @@ export interface BotOptions {
   readonly chat: ChatSource
   readonly log: Logger
   readonly clock?: () => number
+  /** Where messages the bot owes an answer are recorded; without it `keep` records nothing. */
+  readonly inbox?: { keep(msg: InboundMessage): Promise<boolean> }
+  /** Messages in flight at most before `busy()` says so (`BOT_MAX_PENDING`). */
+  readonly maxPending?: number
 }
 
 /**
  * The core behind the transports' port: one context per message through the flow, the messages
- * in flight counted so that shutdown can wait for them (bounded).
+ * in flight counted so that shutdown can wait for them (bounded) and transports can push back.
  */
 export class Bot implements InboundPort {
   private readonly clock: () => number
@@ -47,6 +51,14 @@ export class Bot implements InboundPort {
 
   get pending(): number {
     return this.inFlight.size
+  }
+
+  keep(msg: InboundMessage): Promise<boolean> {
+    return this.opts.inbox ? this.opts.inbox.keep(msg) : Promise.resolve(true)
+  }
+
+  busy(): boolean {
+    return this.inFlight.size >= (this.opts.maxPending ?? Number.POSITIVE_INFINITY)
   }
 
   private async process(msg: InboundMessage, sink: ReplySink | undefined): Promise<MessageOutcome> {

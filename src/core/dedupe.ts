@@ -25,13 +25,16 @@ export const dedupeKeyspace: Keyspace = {
 }
 export const DONE = 'done'
 
+export type Claim = 'claimed' | 'answered' | 'elsewhere'
+
 /**
  * The de-duplication ledger, a tiny state machine per `msgId`: absent → claimed (by one instance,
  * with a lease) → done (remembered for `ttlMs`). Whoever claims first answers. A delivery that
  * finds the message done, or claimed by this instance, is a duplicate. One that finds it claimed
  * by another instance waits: for done (a duplicate), or for the lease to lapse because that
  * instance died (then it takes the message over and answers it; DingTalk re-delivered it because
- * nobody had).
+ * nobody had). A store no other instance shares (SQLite, memory) has no other live instance: a
+ * claim that is not ours is a previous process's, killed while answering, and is taken over at once.
  */
 export class Deduper {
   /** This instance's claim value: a restarted process is another instance. */
@@ -44,7 +47,16 @@ export class Deduper {
     private readonly opts: DedupeOptions = DEFAULT_DEDUPE,
   ) {}
 
+  /** True when this delivery is the one that answers. */
   async claim(msgId: string): Promise<boolean> {
+    return (await this.acquire(msgId)) === 'claimed'
+  }
+
+  /**
+   * `claimed`: this delivery answers. `answered`: the message was answered already (by anyone).
+   * `elsewhere`: someone else is answering it (this instance, or another that still holds it).
+   */
+  async acquire(msgId: string): Promise<Claim> {
     const key = DEDUPE_PREFIX + msgId
     const { leaseMs } = this.opts
     // A live holder renews, so a lease that has not lapsed after two rounds means it still works.
@@ -53,11 +65,16 @@ export class Deduper {
     for (;;) {
       if (await this.store.setIfAbsent(key, this.owner, leaseMs)) {
         if (this.store.shared) this.leases.set(msgId, holdLease(this.store, key, this.owner, leaseMs))
-        return true
+        return 'claimed'
       }
       const state = await this.store.get(key)
-      if (state === DONE || state === this.owner) return false
-      if (state !== undefined && (this.stopped || Date.now() >= giveUpAt)) return false
+      if (state === DONE) return 'answered'
+      if (state === this.owner) return 'elsewhere'
+      if (state !== undefined && !this.store.shared) {
+        if (await this.store.compareAndSet(key, state, this.owner, leaseMs)) return 'claimed'
+        continue
+      }
+      if (state !== undefined && (this.stopped || Date.now() >= giveUpAt)) return 'elsewhere'
       if (state !== undefined) await sleep(pollMs)
     }
   }

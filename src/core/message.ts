@@ -24,6 +24,8 @@ export interface InboundMessage {
   readonly id: string
   readonly transport: TransportKind
   readonly receivedAt: number
+  /** When DingTalk says it was sent (`createAt`); when it arrived if DingTalk did not say. */
+  readonly sentAt: number
   readonly conversation: {
     readonly id: string
     readonly type: 'single' | 'group'

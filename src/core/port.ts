@@ -6,10 +6,19 @@ export type MessageOutcome = 'answered' | 'duplicate' | 'failed' | 'ignored' | '
 /**
  * The one seam between transports and the core: a transport turns DingTalk's payload into an
  * `InboundMessage` and hands it here, with a `ReplySink` when it can carry the answer itself.
- * Never throws: the outcome says what happened.
  */
 export interface InboundPort {
+  /** Handles one message end to end. Never throws: the outcome says what happened. */
   handle(msg: InboundMessage, sink?: ReplySink): Promise<MessageOutcome>
+  /**
+   * Records durably that the bot owes `msg` an answer, before the transport tells DingTalk it has
+   * it (the Stream ack, an HTTP `empty`): a crash after that does not lose it. False when it was
+   * recorded already (a redelivery of a message being answered): do not hand it over again.
+   * Rejects when it could not be recorded: then do not tell DingTalk it was received.
+   */
+  keep(msg: InboundMessage): Promise<boolean>
+  /** True while the core holds as many unanswered messages as it may: transports push back. */
+  busy(): boolean
 }
 
 /** How a transport is doing, for `/status` (never a secret). */

@@ -105,10 +105,12 @@ export function toInboundMessage(
   now: number,
 ): InboundMessage {
   const expires = Number(p.sessionWebhookExpiredTime ?? 0)
+  const created = Number(p.createAt ?? 0)
   return {
     id: p.msgId,
     transport,
     receivedAt: now,
+    sentAt: Number.isFinite(created) && created > 0 ? created : now,
     conversation: {
       id: p.conversationId,
       type: p.conversationType === '2' ? 'group' : 'single',

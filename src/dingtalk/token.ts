@@ -1,6 +1,6 @@
-import { createCipheriv, createDecipheriv, hkdfSync, randomBytes } from 'node:crypto'
 import type { Flight } from '../core/flight.js'
 import type { Keyspace } from '../store/keyspaces.js'
+import { Sealer } from '../store/sealer.js'
 import type { Store } from '../store/store.js'
 import type { DingTalkHttp } from './http.js'
 
@@ -52,7 +52,8 @@ export class TokenProvider {
   constructor(private readonly opts: TokenProviderOptions) {
     this.clock = opts.clock ?? Date.now
     this.margin = opts.refreshMarginMs ?? 5 * 60_000
-    this.seal = new Sealer(opts.clientSecret, opts.clientId)
+    // Whoever can read Redis but does not hold the app secret cannot use the token.
+    this.seal = new Sealer(opts.clientSecret, opts.clientId, 'access-token-cache')
   }
 
   async get(): Promise<string> {
@@ -91,7 +92,7 @@ export class TokenProvider {
   /** A fresh token another instance (or we) put in the shared store, if any. */
   private async fromStore(): Promise<string | undefined> {
     const sealed = await this.opts.shared?.store.get(TOKEN_KEY).catch(() => undefined)
-    const c = sealed ? this.seal.open<Cached>(sealed) : undefined
+    const c = sealed ? parseCached(this.seal.open(sealed)) : undefined
     if (!c || typeof c.token !== 'string' || c.token === this.rejected || this.clock() >= c.refreshAt) {
       return undefined
     }
@@ -119,7 +120,7 @@ export class TokenProvider {
     this.cached = c
     const store = this.opts.shared?.store
     if (store) {
-      const sealed = this.seal.seal(c)
+      const sealed = this.seal.seal(JSON.stringify(c))
       this.cached = { ...c, sealed }
       // Lives exactly as long as the token; a failed write only costs other instances a fetch.
       await store.set(TOKEN_KEY, sealed, ttl).catch(() => undefined)
@@ -128,38 +129,11 @@ export class TokenProvider {
   }
 }
 
-/**
- * AES-256-GCM with a key derived from the app secret: whoever can read Redis but does not hold
- * the app secret cannot use the token, and a value from another app (or tampered with) does not
- * open. Every instance of the app derives the same key.
- */
-class Sealer {
-  private readonly key: Buffer
-  private readonly aad: Buffer
-
-  constructor(secret: string, clientId: string) {
-    this.key = Buffer.from(hkdfSync('sha256', secret, 'meeting-bot', 'access-token-cache', 32))
-    this.aad = Buffer.from(clientId)
-  }
-
-  seal(value: unknown): string {
-    const iv = randomBytes(12)
-    const cipher = createCipheriv('aes-256-gcm', this.key, iv).setAAD(this.aad)
-    const data = Buffer.concat([cipher.update(JSON.stringify(value), 'utf8'), cipher.final()])
-    return ['v1', ...[iv, cipher.getAuthTag(), data].map((p) => p.toString('base64url'))].join('.')
-  }
-
-  open<T>(sealed: string): T | undefined {
-    try {
-      const [v, iv, tag, data] = sealed.split('.')
-      if (v !== 'v1' || !iv || !tag || !data) return undefined
-      const decipher = createDecipheriv('aes-256-gcm', this.key, Buffer.from(iv, 'base64url'))
-        .setAAD(this.aad)
-        .setAuthTag(Buffer.from(tag, 'base64url'))
-      const plain = Buffer.concat([decipher.update(Buffer.from(data, 'base64url')), decipher.final()])
-      return JSON.parse(plain.toString('utf8')) as T
-    } catch {
-      return undefined
-    }
+function parseCached(plain: string | undefined): Cached | undefined {
+  if (plain === undefined) return undefined
+  try {
+    return JSON.parse(plain) as Cached
+  } catch {
+    return undefined
   }
 }

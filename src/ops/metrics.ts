@@ -16,13 +16,18 @@ export class Metrics {
   readonly rateLimited: Counter<'action'>
   readonly streamConnected: Gauge
   readonly streamReconnects: Gauge
+  readonly inboxRecovered: Gauge
+  readonly inboxTooOld: Gauge
 
   /** Set once the stream transport exists; read when Prometheus scrapes. */
   streamSource: (() => { connected: boolean; reconnects: number }) | undefined
+  /** The inbox's counts since start; read when Prometheus scrapes. */
+  inboxSource: (() => { taken: number; tooOld: number }) | undefined
 
   constructor(opts: { defaults?: boolean } = {}) {
     const registers = [this.registry]
     const stream = () => this.streamSource?.()
+    const inbox = () => this.inboxSource?.()
     this.messages = new Counter({
       name: 'meetingbot_messages_total',
       help: 'Robot messages handled, by transport, command and outcome',
@@ -83,6 +88,24 @@ export class Metrics {
       collect() {
         const s = stream()
         if (s) this.set(s.reconnects)
+      },
+    })
+    this.inboxRecovered = new Gauge({
+      name: 'meetingbot_inbox_recovered',
+      help: 'Messages answered from the inbox since start: owed from before a restart, or by a stopped replica',
+      registers,
+      collect() {
+        const i = inbox()
+        if (i) this.set(i.taken)
+      },
+    })
+    this.inboxTooOld = new Gauge({
+      name: 'meetingbot_inbox_too_old',
+      help: 'Messages found in the inbox too old to answer (over 30 minutes) since start, dropped and logged',
+      registers,
+      collect() {
+        const i = inbox()
+        if (i) this.set(i.tooOld)
       },
     })
     if (opts.defaults) collectDefaultMetrics({ register: this.registry, prefix: 'meetingbot_' })

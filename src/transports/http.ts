@@ -1,5 +1,5 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
-import { EMPTY_REPLY, type Reply, type ReplySink } from '../core/message.js'
+import { EMPTY_REPLY, type InboundMessage, type Reply, type ReplySink } from '../core/message.js'
 import type { InboundPort } from '../core/port.js'
 import { type RobotMessagePayload, robotMessageSchema, toInboundMessage } from '../dingtalk/robot-message.js'
 import { SignatureMemo, verifyCallbackSignature } from '../dingtalk/signature.js'
@@ -18,12 +18,21 @@ export interface HttpTransportOptions {
 export const CALLBACK_PATH = '/dingtalk/callback'
 export const CALLBACK_BODY_LIMIT = 64 * 1024
 
-/** Holds the HTTP response open for a fast answer; after the deadline the reply goes by webhook. */
+/**
+ * Holds the HTTP response open for a fast answer. At the deadline the message is kept in the
+ * inbox first, and only then is DingTalk told `empty`: once that response is out, a crash does not
+ * lose the message. The answer goes by webhook (or inline still, if it comes before `empty` does).
+ */
 class ResponseSlot implements ReplySink {
   /** Dropped once answered: the deadline queue may hold the slot a while longer. */
   private reply: FastifyReply | undefined
+  private keeping: Promise<void> | undefined
 
-  constructor(reply: FastifyReply) {
+  constructor(
+    reply: FastifyReply,
+    private readonly msg: InboundMessage,
+    private readonly port: InboundPort,
+  ) {
     this.reply = reply
   }
 
@@ -31,7 +40,23 @@ class ResponseSlot implements ReplySink {
     return this.send(answer)
   }
 
-  /** No answer (yet): `empty` now; the answer, if any, goes by webhook. */
+  /** No answer yet: keep the message, then `empty`. Could not keep it: 503, DingTalk retries. */
+  expire(): Promise<void> {
+    if (!this.reply) return Promise.resolve()
+    this.keeping ??= this.port.keep(this.msg).then(
+      () => void this.send(EMPTY_REPLY),
+      (err: unknown) => {
+        const reply = this.reply
+        if (!reply) return
+        this.reply = undefined
+        reply.log.error({ err, msgId: this.msg.id }, 'message could not be kept; 503 so DingTalk retries')
+        void reply.code(503).send({ error: 'not_kept', message: 'the bot could not record the message' })
+      },
+    )
+    return this.keeping
+  }
+
+  /** The message is through: `empty` if nothing was sent (the answer, if any, went by webhook). */
   close(): void {
     this.send(EMPTY_REPLY)
   }
@@ -66,7 +91,7 @@ class Deadlines {
     const now = performance.now()
     let next = this.queue[this.head]
     while (next && next.at <= now) {
-      next.slot.close()
+      void next.slot.expire()
       next = this.queue[++this.head]
     }
     if (this.head > 1024 && this.head * 2 > this.queue.length) {
@@ -76,13 +101,14 @@ class Deadlines {
     if (next) this.timer = setTimeout(() => this.due(), Math.max(1, next.at - now))
   }
 
-  /** Server closing: every open response gets its `empty` now. */
-  closeAll(): void {
+  /** Server closing: every open response gets its `empty` now, once its message is kept. */
+  async closeAll(): Promise<void> {
     clearTimeout(this.timer)
     this.timer = undefined
-    for (let i = this.head; i < this.queue.length; i++) this.queue[i]?.slot.close()
+    const open = this.queue.slice(this.head).map((d) => d.slot.expire())
     this.queue = []
     this.head = 0
+    await Promise.all(open)
   }
 }
 
@@ -94,9 +120,8 @@ export function registerHttpTransport(app: FastifyInstance, opts: HttpTransportO
   const clock = opts.clock ?? Date.now
   const deadlines = new Deadlines(opts.inlineDeadlineMs)
   const signatures = new SignatureMemo(opts.secret)
-  app.addHook('onClose', (_app, done) => {
-    deadlines.closeAll()
-    done()
+  app.addHook('onClose', async () => {
+    await deadlines.closeAll()
   })
   app.post<{ Body: RobotMessagePayload }>(
     CALLBACK_PATH,
@@ -106,6 +131,14 @@ export function registerHttpTransport(app: FastifyInstance, opts: HttpTransportO
       onRequest: (req: FastifyRequest, reply: FastifyReply, done: () => void) => {
         if (!opts.accepting()) {
           reply.code(503).send({ error: 'shutting_down', message: 'the bot is shutting down' })
+          return
+        }
+        if (opts.port.busy()) {
+          // Backpressure: DingTalk retries later; nothing was read, nothing is owed.
+          reply
+            .code(503)
+            .header('retry-after', '1')
+            .send({ error: 'busy', message: 'too many messages in flight' })
           return
         }
         const verdict = verifyCallbackSignature(
@@ -123,9 +156,10 @@ export function registerHttpTransport(app: FastifyInstance, opts: HttpTransportO
     },
     (req, reply) => {
       // The answer, or `empty` at the deadline or when there is none; never both (the slot sends once).
-      const slot = new ResponseSlot(reply)
+      const msg = toInboundMessage(req.body, 'http', clock())
+      const slot = new ResponseSlot(reply, msg, opts.port)
       deadlines.add(slot)
-      void opts.port.handle(toInboundMessage(req.body, 'http', clock()), slot).finally(() => slot.close())
+      void opts.port.handle(msg, slot).finally(() => slot.close())
     },
   )
 }

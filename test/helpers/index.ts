@@ -39,6 +39,7 @@ export function robotMessage(
   return {
     ...base,
     msgId: `msgTest${process.pid}x${seq}x${Math.random().toString(36).slice(2, 8)}`,
+    createAt: Date.now(),
     sessionWebhookExpiredTime: Date.now() + 90 * 60_000,
     ...(text !== undefined ? { text: { content: text } } : {}),
     ...rest,
@@ -132,8 +133,8 @@ export async function startStack(
     store?: Store
     /** Knobs of the emulator's stream gateway. */
     gateway?: EmulatorOptions['stream']
-    /** Runs before the bot starts, to set up faults. */
-    before?: (emu: DingTalkEmulator) => void
+    /** Runs before the bot starts, to set up faults (or state the bot finds at start). */
+    before?: (emu: DingTalkEmulator) => void | Promise<void>
   } = {},
 ): Promise<Stack> {
   const emu = await DingTalkEmulator.start({
@@ -142,7 +143,7 @@ export async function startStack(
     meetings: opts.meetings ?? fixtureMeetings(),
     ...(opts.gateway ? { stream: opts.gateway } : {}),
   })
-  opts.before?.(emu)
+  await opts.before?.(emu)
   const { log, capture } = captureLogger()
   const app = await createApp({
     config: testConfig(emu, opts.env),
@@ -219,10 +220,12 @@ export async function startStreamStack(
     gateway?: EmulatorOptions['stream']
     before?: (emu: DingTalkEmulator) => void
     waitConnected?: boolean
+    store?: Store
   } = {},
 ): Promise<StreamStack> {
   const base = await startStack(t, {
     env: { DINGTALK_TRANSPORTS: 'stream', ...opts.env },
+    ...(opts.store ? { store: opts.store } : {}),
     tuning: { stream: { ...FAST_STREAM, ...opts.stream }, ...opts.tuning },
     ...(opts.gateway ? { gateway: opts.gateway } : {}),
     ...(opts.before ? { before: opts.before } : {}),
@@ -258,6 +261,7 @@ export async function streamTransport(
   t: { teardown(fn: () => unknown): void },
   handle: InboundPort['handle'],
   over: Partial<StreamTransportOptions> = {},
+  keep: InboundPort['keep'] = async () => true,
 ) {
   const emu = await DingTalkEmulator.start({ clientId: CLIENT_ID, clientSecret: SECRET, meetings: [] })
   const { log, capture } = captureLogger()
@@ -265,7 +269,7 @@ export async function streamTransport(
     clientId: CLIENT_ID,
     clientSecret: SECRET,
     apiBase: emu.baseUrl,
-    port: { handle },
+    port: { handle, keep, busy: () => false },
     log,
     ...FAST_STREAM,
     ...over,

@@ -16,6 +16,8 @@ export interface StatusReport {
     readonly duplicates: number
     readonly rateLimited: number
   }
+  /** Since start: messages answered from the inbox (owed from before a restart, or by a stopped replica), and those too old to answer. */
+  readonly inbox: { readonly recovered: number; readonly tooOld: number }
   readonly usage: { readonly sinceStart: UsageTable; readonly month: string; readonly thisMonth: UsageTable }
   readonly store: string
 }
@@ -39,6 +41,9 @@ const T = {
     messages: 'Messages',
     messagesLine: (m: StatusReport['messages']) =>
       `${m.handled} handled, ${m.failed} failed, ${m.duplicates} duplicates ignored, ${m.rateLimited} rate-limited`,
+    inbox: 'Inbox',
+    inboxLine: (i: StatusReport['inbox']) =>
+      `${i.recovered} answered after a restart or for a stopped replica, ${i.tooOld} too old to answer`,
     store: 'Store',
     sinceStart: 'DingTalk calls since start',
     month: (m: string) => `DingTalk calls in ${m}`,
@@ -70,6 +75,9 @@ const T = {
     messages: '消息',
     messagesLine: (m: StatusReport['messages']) =>
       `已处理 ${m.handled}，失败 ${m.failed}，忽略重复 ${m.duplicates}，限流 ${m.rateLimited}`,
+    inbox: '待答消息',
+    inboxLine: (i: StatusReport['inbox']) =>
+      `重启后或替已停止的副本补答 ${i.recovered} 条，过旧未答 ${i.tooOld} 条`,
     store: '存储',
     sinceStart: '启动以来的钉钉接口调用',
     month: (m: string) => `${m} 的钉钉接口调用`,
@@ -110,6 +118,7 @@ export function statusText(r: StatusReport, locale: Locale, timeZone: string, no
   const pct = total === 0 ? '–' : `${Math.round((100 * r.cache.hits) / total)}%`
   lines.push(`- **${t.cache}:** ${t.cacheLine(pct, r.cache.hits, total)}`)
   lines.push(`- **${t.messages}:** ${t.messagesLine(r.messages)}`)
+  lines.push(`- **${t.inbox}:** ${t.inboxLine(r.inbox)}`)
   lines.push(`- **${t.store}:** ${r.store}`)
   lines.push(`- **${t.sinceStart}:**`, ...usageLines(r.usage.sinceStart, t.none))
   lines.push(`- **${t.month(r.usage.month)}:**`, ...usageLines(r.usage.thisMonth, t.none))

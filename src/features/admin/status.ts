@@ -12,6 +12,7 @@ export interface StatusSources {
   readonly token: { status(): StatusReport['token'] }
   readonly cache: { cacheStats(): StatusReport['cache'] }
   readonly messages: { counts(): StatusReport['messages'] }
+  readonly inbox: { readonly taken: number; readonly tooOld: number }
   readonly usage: Pick<UsageLedger, 'started' | 'thisMonth'>
   readonly store: { readonly kind: string }
 }
@@ -26,6 +27,7 @@ export async function gatherStatus(s: StatusSources): Promise<StatusReport> {
     token: s.token.status(),
     cache: s.cache.cacheStats(),
     messages: s.messages.counts(),
+    inbox: { recovered: s.inbox.taken, tooOld: s.inbox.tooOld },
     usage: { sinceStart: s.usage.started(), month: month.month, thisMonth: month.table },
     store: s.store.kind,
   }

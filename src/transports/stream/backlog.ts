@@ -3,64 +3,76 @@ import type { InboundPort } from '../../core/port.js'
 import type { Logger } from '../../logger.js'
 import { parseRobotFrame } from './frames.js'
 
-/** A robot frame already acked on its socket, waiting for its turn to be parsed and handed over. */
-export interface AckedFrame {
-  /** The frame's `data`: the robot message's JSON, not parsed yet. */
+/** A robot frame as read from its socket, not acked yet. */
+export interface ReceivedFrame {
+  /** The frame's `data`: the robot message's JSON. */
   readonly data: string
   /** The frame's `headers.messageId` (not the message's `msgId`): what log lines name it by. */
   readonly messageId: string
   readonly receivedAt: number
+  /** Acks the frame on the socket it came on; false when that socket has gone. */
+  ack(): boolean
 }
 
 export interface BacklogOptions {
-  /** The core. Never awaited here; what it throws or rejects with is logged. */
+  /** The core. `handle` is never awaited here; what it throws or rejects with is logged. */
   readonly port: InboundPort
   readonly log: Logger
-  /** Frames handed to the port per event-loop turn (at least 1). */
+  /** Messages handed to the port per event-loop turn (at least 1). */
   readonly handoffPerTurn: number
   /** Messages with the port and not settled yet, at most (at least 1). */
   readonly maxInFlight: number
+  /** Messages taken and not settled yet (being kept, waiting, in flight), at most (`BOT_MAX_PENDING`). */
+  readonly maxPending?: number
+  /** The backlog holds `maxPending`: stop reading the socket. */
+  readonly onFull?: () => void
+  /** Back under three quarters of it: read again. */
+  readonly onRoom?: () => void
 }
 
 /**
- * The acked frames between the socket and the core: frames in (`push`), `InboundMessage`s out to
- * the port, a few per event-loop turn and at most `maxInFlight` at once.
+ * The frames between the socket and the core. Each frame is parsed and kept in the inbox (the
+ * port's `keep`: committed) before it is acked, so a crash after the ack loses nothing; then its
+ * message waits here and goes to the port a few per event-loop turn, at most `maxInFlight` at once.
+ * A frame that cannot be kept is not acked: DingTalk pushes it again. A redelivery of a message
+ * already on its way is acked and not handed over twice.
  *
- * Why a few per turn (`setImmediate` runs after the turn's socket reads): a frame is acked as soon
- * as it is read; if every frame of a burst went to the core at once, the synchronous part of
- * handling them all would stand between the socket and the next read, and acks would wait behind
- * the work (`npm run bench`, 5,000 frames: ack p99 about 400 ms before, 35 to 45 ms after; 6.8 s
- * before, 0.15 s after for one unpaced burst). Why a cap: thousands of messages in flight held
- * thousands of live promise chains, whose completions and garbage stood between socket reads.
- * Parsing waits for the hand-off too, so reading and acking a frame costs as little as possible.
- *
- * It lives in memory: a frame acked but not handed over is lost with the process. `flush()`
- * (at stop) hands everything over so the core's drain covers it.
+ * Why a few per turn (`setImmediate` runs after the turn's socket reads): if every message of a
+ * burst went to the core at once, the synchronous part of handling them all would stand between
+ * the socket and the next read, and acks would wait behind the work (`npm run bench`, 5,000
+ * frames: ack p99 about 400 ms before, 35 to 45 ms after). Why a cap: thousands of messages in
+ * flight held thousands of live promise chains between socket reads. Why `maxPending`: memory.
+ * Above it the supervisor pauses the socket (TCP backpressure; frames wait at DingTalk, which
+ * pushes what it misses again, and the inbox and de-dup absorb the copies).
  */
 export class Backlog {
-  /** Acked frames not handed over yet, oldest first from `head`. */
-  private queue: AckedFrame[] = []
+  /** Kept messages not handed over yet, oldest first from `head`, with their frames' ids for the log. */
+  private queue: Array<{ readonly msg: InboundMessage; readonly messageId: string }> = []
   private head = 0
   private scheduled = false
+  private keeping = 0
   private handedOver = 0
+  private full = false
   private readonly perTurn: number
   private readonly cap: number
+  private readonly maxPending: number
   private readonly log: Logger
   private readonly port: InboundPort
   /** Bound once, so a settling message costs no closure. */
   private readonly onSettled = (): void => this.settled()
   private readonly onTurn = (): void => this.turn()
 
-  constructor(opts: BacklogOptions) {
+  constructor(private readonly opts: BacklogOptions) {
     this.port = opts.port
     this.log = opts.log
     this.perTurn = Math.max(1, opts.handoffPerTurn)
     this.cap = Math.max(1, opts.maxInFlight)
+    this.maxPending = Math.max(1, opts.maxPending ?? Number.POSITIVE_INFINITY)
   }
 
-  /** Frames acked and waiting for their turn. */
+  /** Frames taken and not handed over yet (being kept, or waiting for their turn). */
   get pending(): number {
-    return this.queue.length - this.head
+    return this.keeping + this.queue.length - this.head
   }
 
   /** Messages handed to the port that have not settled yet. */
@@ -68,15 +80,72 @@ export class Backlog {
     return this.handedOver
   }
 
-  /** Queues an acked frame; the port gets it on a later turn. Cheap: it runs on the ack path. */
-  push(frame: AckedFrame): void {
-    this.queue.push(frame)
+  /** Parses and keeps a frame, acks it once kept, queues its message. Cheap until the commit. */
+  push(frame: ReceivedFrame): void {
+    const parsed = parseRobotFrame(frame.data, frame.receivedAt)
+    if (!parsed.ok) {
+      // Acked all the same: pushed again, it would be just as invalid.
+      frame.ack()
+      this.log.warn(
+        { messageId: frame.messageId, reason: parsed.reason },
+        'invalid robot message acked and dropped',
+      )
+      return
+    }
+    const msg = parsed.message
+    this.keeping++
+    this.checkFull()
+    this.port.keep(msg).then(
+      (kept) => {
+        this.keeping--
+        if (!frame.ack()) {
+          this.log.warn(
+            { messageId: frame.messageId },
+            'socket closed before the ack; DingTalk may push it again',
+          )
+        }
+        if (kept) this.enqueue(msg, frame.messageId)
+        else this.checkRoom()
+      },
+      (err: unknown) => {
+        this.keeping--
+        this.log.error(
+          { err, messageId: frame.messageId, msgId: msg.id },
+          'message could not be kept; not acked, DingTalk pushes it again',
+        )
+        this.checkRoom()
+      },
+    )
+  }
+
+  /** Hands every waiting message to the port now, whatever is in flight (at stop). */
+  flush(): void {
+    this.handOff(Number.POSITIVE_INFINITY, Number.POSITIVE_INFINITY)
+  }
+
+  private enqueue(msg: InboundMessage, messageId: string): void {
+    this.queue.push({ msg, messageId })
     this.schedule()
   }
 
-  /** Hands every waiting frame to the port now, whatever is in flight (at stop). */
-  flush(): void {
-    this.handOff(Number.POSITIVE_INFINITY, Number.POSITIVE_INFINITY)
+  private checkFull(): void {
+    if (this.full || this.pending + this.handedOver < this.maxPending) return
+    this.full = true
+    this.log.warn(
+      { pending: this.pending, inFlight: this.handedOver },
+      'backlog full: not reading the stream',
+    )
+    this.opts.onFull?.()
+  }
+
+  private checkRoom(): void {
+    if (!this.full || this.pending + this.handedOver > (this.maxPending * 3) / 4) return
+    this.full = false
+    this.log.info(
+      { pending: this.pending, inFlight: this.handedOver },
+      'backlog has room: reading the stream again',
+    )
+    this.opts.onRoom?.()
   }
 
   private schedule(): void {
@@ -88,22 +157,21 @@ export class Backlog {
   private turn(): void {
     this.scheduled = false
     this.handOff(this.perTurn, this.cap)
-    if (this.pending > 0 && this.handedOver < this.cap) this.schedule()
+    if (this.queue.length > this.head && this.handedOver < this.cap) this.schedule()
   }
 
-  /** One handed-over message settled: room for the next waiting frame. */
+  /** One handed-over message settled: room for the next waiting one. */
   private settled(): void {
     this.handedOver--
-    if (this.pending > 0) this.schedule()
+    this.checkRoom()
+    if (this.queue.length > this.head) this.schedule()
   }
 
-  /** Parses and hands over up to `max` waiting frames while fewer than `inFlightCap` are in flight. */
+  /** Hands over up to `max` waiting messages while fewer than `inFlightCap` are in flight. */
   private handOff(max: number, inFlightCap: number): void {
     for (let n = 0; n < max && this.head < this.queue.length && this.handedOver < inFlightCap; n++) {
-      const { data, messageId, receivedAt } = this.queue[this.head++] as AckedFrame
-      const parsed = parseRobotFrame(data, receivedAt)
-      if (parsed.ok) this.deliver(parsed.message, messageId)
-      else this.log.warn({ messageId, reason: parsed.reason }, 'invalid robot message acked and dropped')
+      const next = this.queue[this.head++] as { msg: InboundMessage; messageId: string }
+      this.deliver(next.msg, next.messageId)
     }
     this.compact()
   }
@@ -124,7 +192,7 @@ export class Backlog {
     }
   }
 
-  /** Drops handed-over frames from the front, without copying the queue on every turn. */
+  /** Drops handed-over messages from the front, without copying the queue on every turn. */
   private compact(): void {
     if (this.head === this.queue.length) {
       this.queue = []

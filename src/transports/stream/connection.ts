@@ -11,16 +11,17 @@ const MAX_FRAME_BYTES = 4 << 20
 const EVENT_ACK = { status: 'SUCCESS' } as const
 
 /**
- * Answers one CALLBACK frame on one topic, ack included: a robot message is acked at once with
- * `{"response":null}`; a card-button callback (`/v1.0/card/instances/callback`, a later issue)
- * must be answered within 2 s with its result in the ack's data.
+ * Answers one CALLBACK frame on one topic, ack included: a robot message is acked with
+ * `{"response":null}` once it is kept (by the backlog); a card-button callback
+ * (`/v1.0/card/instances/callback`, a later issue) must be answered within 2 s with its result in
+ * the ack's data.
  */
 type CallbackHandler = (frame: DWClientDownStream, messageId: string) => void
 
 /** What one connection tells its supervisor. None of these may throw into the socket's handlers. */
 export interface ClientEvents {
-  /** A robot CALLBACK frame, already acked (`acked` false when the socket was no longer open). */
-  robotFrame(data: string, messageId: string, acked: boolean): void
+  /** A robot CALLBACK frame, not acked yet: `ack` acks it on this socket (false once it has gone). */
+  robotFrame(data: string, messageId: string, ack: () => boolean): void
   /** DingTalk announced it will close this socket soon. */
   disconnectAnnounced(): void
   /** A frame we could not use; `reason` never holds frame content. */
@@ -56,9 +57,10 @@ export class GatewayOpenError extends Error {
  * `dingtalk-stream`'s `DWClient` for ONE connection attempt, with the parts that bite replaced:
  * the gateway is called on a configurable API base; the socket is opened without the SDK's
  * unconditional console output; frames are parsed defensively (the SDK's `JSON.parse` in a socket
- * handler crashes the process on junk); CALLBACK frames are acked on their own socket before
- * anyone sees them, and only while it is open (`ws.send` throws while connecting). It never
- * reconnects by itself: `StreamTransport` supervises.
+ * handler crashes the process on junk); CALLBACK frames are acked on their own socket, and only
+ * while it is open (`ws.send` throws while connecting): robot messages once kept, other topics at
+ * once. It can stop reading its socket (`pause`) for backpressure. It never reconnects by itself:
+ * `StreamTransport` supervises.
  */
 export class GatewayClient extends DWClient {
   /** `performance.now()` of the latest sign of life: any frame, ping or pong. */
@@ -231,14 +233,14 @@ export class GatewayClient extends DWClient {
     this.opts.events.badFrame('CALLBACK frame that is not a robot message')
   }
 
-  /** Acks first, on this very socket, then hands the frame over. */
+  /** Hands the frame over with its ack, on this very socket, for once the message is kept. */
   private onRobotMessage(frame: DWClientDownStream, messageId: string): void {
-    const acked = this.ack(messageId)
     if (typeof frame.data !== 'string') {
+      this.ack(messageId)
       this.opts.events.badFrame('CALLBACK frame that is not a robot message')
       return
     }
-    this.opts.events.robotFrame(frame.data, messageId, acked)
+    this.opts.events.robotFrame(frame.data, messageId, () => this.ack(messageId))
   }
 
   /**
@@ -282,6 +284,15 @@ export class GatewayClient extends DWClient {
   /** A WebSocket ping: DingTalk's server answers it, so a silent but healthy socket shows life. */
   probe(): void {
     if (this.isOpen) this.ws?.ping()
+  }
+
+  /** Stops reading the socket: frames wait in TCP buffers and at DingTalk (backpressure). */
+  pause(): void {
+    if (this.ws && !this.ws.isPaused) this.ws.pause()
+  }
+
+  resume(): void {
+    if (this.ws?.isPaused) this.ws.resume()
   }
 
   get isOpen(): boolean {

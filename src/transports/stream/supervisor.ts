@@ -37,6 +37,11 @@ export interface StreamTuning {
    * whose completions and garbage stood between socket reads (the acks' latency).
    */
   readonly maxInFlight?: number
+  /**
+   * Messages taken and not answered yet (being kept, waiting, in flight), at most: above it the
+   * socket is not read (`BOT_MAX_PENDING`).
+   */
+  readonly maxPending?: number
 }
 
 export const DEFAULT_STREAM: StreamTuning = {
@@ -47,6 +52,7 @@ export const DEFAULT_STREAM: StreamTuning = {
   // 4 / 64 gave 48 to 53 ms at the same answer rate. Smaller caps lowered the answer rate.
   handoffPerTurn: 4,
   maxInFlight: 64,
+  maxPending: 2000,
 }
 
 export interface StreamTransportOptions extends Partial<StreamTuning> {
@@ -70,8 +76,9 @@ export interface StreamTransportOptions extends Partial<StreamTuning> {
  * DingTalk Stream mode, supervised by us rather than the SDK (platform notes §3): one fresh
  * `GatewayClient` per attempt and at most one attempt at a time; exponential backoff with jitter
  * on every failure; a watchdog for silent sockets; a replacement opened before an announced
- * disconnect; the old socket closed as soon as its successor is up. Frames are acked before the
- * core sees them and go to it through the `Backlog`, which never awaits `port.handle`.
+ * disconnect; the old socket closed as soon as its successor is up. Frames go to the core through
+ * the `Backlog`, which acks each once the core has kept it, never awaits `port.handle`, and has
+ * the sockets paused while it is full.
  */
 export class StreamTransport {
   private state: StreamState = 'idle'
@@ -88,7 +95,9 @@ export class StreamTransport {
   private lastMessageAt: number | undefined
   private lastError: string | undefined
   private messages = 0
-  /** Acked frames on their way to the core (see backlog.ts). */
+  /** The backlog is full: every socket, the next one too, is paused. */
+  private paused = false
+  /** Frames on their way to the core (see backlog.ts). */
   private readonly backlog: Backlog
   private readonly tuning: Required<StreamTuning>
   private readonly clock: () => number
@@ -101,6 +110,7 @@ export class StreamTransport {
       stableAfterMs: opts.stableAfterMs ?? DEFAULT_STREAM.stableAfterMs,
       handoffPerTurn: opts.handoffPerTurn ?? DEFAULT_STREAM.handoffPerTurn ?? 4,
       maxInFlight: opts.maxInFlight ?? DEFAULT_STREAM.maxInFlight ?? 64,
+      maxPending: opts.maxPending ?? DEFAULT_STREAM.maxPending ?? 2000,
     }
     this.clock = opts.clock ?? Date.now
     this.log = opts.log.child({ component: 'stream' })
@@ -109,6 +119,9 @@ export class StreamTransport {
       log: this.log,
       handoffPerTurn: this.tuning.handoffPerTurn,
       maxInFlight: this.tuning.maxInFlight,
+      maxPending: this.tuning.maxPending,
+      onFull: () => this.setPaused(true),
+      onRoom: () => this.setPaused(false),
     })
   }
 
@@ -187,6 +200,7 @@ export class StreamTransport {
     this.connectedAt = performance.now()
     this.log.info({ reconnects: this.reconnects, replacing: old !== undefined }, 'stream connected')
     if (old) this.retire(old)
+    if (this.paused) client.pause()
     this.armWatchdog()
   }
 
@@ -241,7 +255,8 @@ export class StreamTransport {
     this.watchdog = setInterval(
       () => {
         const c = this.current
-        if (!c) return
+        // A socket we stopped reading is quiet because of us.
+        if (!c || this.paused) return
         const silent = performance.now() - c.lastActivity
         if (silent >= limit) {
           c.terminate()
@@ -263,7 +278,7 @@ export class StreamTransport {
       timeoutMs: this.opts.timeoutMs ?? 10_000,
       ...(this.opts.fetch ? { fetch: this.opts.fetch } : {}),
       events: {
-        robotFrame: (data, messageId, acked) => this.onRobotFrame(data, messageId, acked),
+        robotFrame: (data, messageId, ack) => this.onRobotFrame(data, messageId, ack),
         disconnectAnnounced: () => this.onDisconnectAnnounced(client),
         badFrame: (reason) => this.log.warn({ reason }, 'unusable stream frame ignored'),
         closed: (code) => this.lost(client, `socket closed (code ${code})`),
@@ -272,11 +287,20 @@ export class StreamTransport {
     return client
   }
 
-  /** Counts the frame and queues it for the core. The ack has already gone out. */
-  private onRobotFrame(data: string, messageId: string, acked: boolean): void {
+  /** Counts the frame and hands it to the backlog, which acks it once kept. */
+  private onRobotFrame(data: string, messageId: string, ack: () => boolean): void {
     this.messages++
     this.lastMessageAt = this.clock()
-    if (!acked) this.log.warn({ messageId }, 'socket closed before the ack; DingTalk may push it again')
-    this.backlog.push({ data, messageId, receivedAt: this.lastMessageAt })
+    this.backlog.push({ data, messageId, receivedAt: this.lastMessageAt, ack })
+  }
+
+  private setPaused(paused: boolean): void {
+    this.paused = paused
+    for (const c of [this.current, this.attempt]) {
+      if (paused) c?.pause()
+      else c?.resume()
+    }
+    // The silence while paused was ours: the watchdog starts counting afresh.
+    if (!paused && this.current) this.current.lastActivity = performance.now()
   }
 }

@@ -31,7 +31,7 @@ t.test('the first delivery goes on and is marked done after; a second is a dupli
 t.test('a ledger that cannot answer: the message is not handled (it might be answered twice)', async (t) => {
   const { ctx, capture } = fakeContext()
   const { next, calls } = nextStep()
-  const broken = { claim: async () => Promise.reject(new Error('disk gone')), done: async () => {} }
+  const broken = { acquire: async () => Promise.reject(new Error('disk gone')), done: async () => {} }
   await dedupe(broken)(ctx, next)
   t.equal(calls.n, 0)
   t.equal(ctx.outcome, 'failed')
@@ -41,7 +41,10 @@ t.test('a ledger that cannot answer: the message is not handled (it might be ans
 t.test('marking done fails: logged, the message stays answered', async (t) => {
   const { ctx, capture } = fakeContext()
   ctx.outcome = 'answered'
-  const flaky = { claim: async () => true, done: async () => Promise.reject(new Error('write failed')) }
+  const flaky = {
+    acquire: async () => 'claimed' as const,
+    done: async () => Promise.reject(new Error('write failed')),
+  }
   await dedupe(flaky)(ctx, nextStep().next)
   t.equal(ctx.outcome, 'answered')
   t.equal(capture.find('could not mark message done').length, 1)
@@ -49,7 +52,7 @@ t.test('marking done fails: logged, the message stays answered', async (t) => {
 
 t.test('done is marked even when the rest throws', async (t) => {
   const marked: string[] = []
-  const ledger = { claim: async () => true, done: async (id: string) => void marked.push(id) }
+  const ledger = { acquire: async () => 'claimed' as const, done: async (id: string) => void marked.push(id) }
   const { ctx } = fakeContext()
   await t.rejects(
     dedupe(ledger)(ctx, async () => {
@@ -58,3 +61,52 @@ t.test('done is marked even when the rest throws', async (t) => {
   )
   t.same(marked, [ctx.id])
 })
+
+t.test(
+  'the inbox entry leaves once the message is done; a duplicate clears it only when answered',
+  async (t) => {
+    const store = new MemoryStore()
+    const ledger = new Deduper(store)
+    const released: string[] = []
+    const inbox = {
+      release: async (id: string) => {
+        released.push(id)
+      },
+    }
+    const msg = inbound()
+    const order: string[] = []
+    const step = dedupe(
+      {
+        acquire: (id) => ledger.acquire(id),
+        done: async (id) => {
+          order.push('done')
+          await ledger.done(id)
+        },
+      },
+      undefined,
+      {
+        release: async (id) => {
+          order.push('released')
+          released.push(id)
+        },
+      },
+    )
+    await step(fakeContext({ msg }).ctx, nextStep().next)
+    t.same(order, ['done', 'released'], 'marked done first: a crash in between finds it answered')
+    t.same(released, [msg.id])
+    await step(fakeContext({ msg }).ctx, nextStep().next)
+    t.same(released, [msg.id, msg.id], 'a redelivery of an answered message clears a stale entry')
+    const busy = inbound()
+    await ledger.acquire(busy.id)
+    const elsewhere = fakeContext({ msg: busy })
+    await dedupe(ledger, undefined, inbox)(elsewhere.ctx, nextStep().next)
+    t.equal(elsewhere.ctx.outcome, 'duplicate')
+    t.notOk(released.includes(busy.id), 'being answered elsewhere: its entry stays for that one to clear')
+    const failing = fakeContext()
+    await dedupe(ledger, undefined, { release: async () => Promise.reject(new Error('store away')) })(
+      failing.ctx,
+      nextStep().next,
+    )
+    t.equal(failing.capture.find('could not clear the inbox entry').length, 1)
+  },
+)

@@ -1,12 +1,15 @@
 import t from 'tap'
 import type { InboundMessage } from '../../../src/core/message.js'
 import type { InboundPort, MessageOutcome } from '../../../src/core/port.js'
-import { type AckedFrame, Backlog, type BacklogOptions } from '../../../src/transports/stream/backlog.js'
+import { Backlog, type BacklogOptions, type ReceivedFrame } from '../../../src/transports/stream/backlog.js'
 import { captureLogger, robotMessage } from '../../helpers/index.js'
 
 /** A port that records what it gets; each message settles when the test says so. */
 class FakePort implements InboundPort {
   readonly got: InboundMessage[] = []
+  /** What `keep` answers: recorded (true), a redelivery (false), or a store that failed. */
+  keeps: (msg: InboundMessage) => Promise<boolean> = () => Promise.resolve(true)
+  readonly kept: string[] = []
   private readonly settle: Array<(o: MessageOutcome) => void> = []
   behaviour: (msg: InboundMessage) => Promise<MessageOutcome> | 'held' = () => 'held'
 
@@ -15,6 +18,15 @@ class FakePort implements InboundPort {
     const b = this.behaviour(msg)
     if (b !== 'held') return b
     return new Promise((resolve) => this.settle.push(resolve))
+  }
+
+  keep(msg: InboundMessage): Promise<boolean> {
+    this.kept.push(msg.id)
+    return this.keeps(msg)
+  }
+
+  busy(): boolean {
+    return false
   }
 
   /** Settles the oldest held message. */
@@ -30,10 +42,27 @@ class FakePort implements InboundPort {
 const answer = (): Promise<MessageOutcome> => Promise.resolve('answered')
 
 let seq = 0
-function frame(data: unknown = robotMessage()): AckedFrame & { msgId: string } {
+/** Frame ids acked, in order, across the test file. */
+const acked: string[] = []
+function frame(data: unknown = robotMessage()): ReceivedFrame & { msgId: string } {
   const text = typeof data === 'string' ? data : JSON.stringify(data)
   const msgId = typeof data === 'object' && data !== null ? String((data as { msgId: unknown }).msgId) : ''
-  return { data: text, messageId: `frame-${++seq}`, receivedAt: 1000 + seq, msgId }
+  const messageId = `frame-${++seq}`
+  return {
+    data: text,
+    messageId,
+    receivedAt: 1000 + seq,
+    msgId,
+    ack: () => {
+      acked.push(messageId)
+      return true
+    },
+  }
+}
+
+/** The keeps (microtasks) of the frames pushed so far have settled: their messages are queued. */
+const kept = async () => {
+  for (let i = 0; i < 3; i++) await Promise.resolve()
 }
 
 function backlog(over: Partial<BacklogOptions> = {}) {
@@ -53,6 +82,7 @@ t.test('frames go to the port a few per event-loop turn, in order, as messages',
   for (const f of frames) b.push(f)
   t.equal(port.got.length, 0, 'nothing is handed over on the ack path')
   t.equal(b.pending, 10)
+  await kept()
   const perTurn: number[] = []
   while (port.got.length < 10 && perTurn.length < 10) {
     await turn()
@@ -64,7 +94,7 @@ t.test('frames go to the port a few per event-loop turn, in order, as messages',
     port.ids,
     frames.map((f) => f.msgId),
   )
-  const first = frames[0] as AckedFrame
+  const first = frames[0] as ReceivedFrame
   t.match(port.got[0], { transport: 'stream', receivedAt: first.receivedAt })
 })
 
@@ -91,6 +121,7 @@ t.test('flush() hands every waiting frame to the port at once, whatever is in fl
   const { b, port } = backlog({ handoffPerTurn: 1, maxInFlight: 1 })
   const frames = Array.from({ length: 20 }, () => frame())
   for (const f of frames) b.push(f)
+  await kept()
   await turn()
   t.equal(port.got.length, 1)
   b.flush()
@@ -139,6 +170,8 @@ t.test('an invalid frame is logged by its frame id and reason, and skipped', asy
   const good = frame()
   b.push(bad)
   b.push(good)
+  t.ok(acked.includes(bad.messageId), 'acked at once: pushed again it would be just as invalid')
+  await kept()
   await turn()
   t.same(port.ids, [good.msgId])
   t.same(
@@ -153,10 +186,12 @@ t.test('a long backlog keeps order and count across the compaction of its front'
   port.behaviour = answer
   const frames = Array.from({ length: 1500 }, () => frame())
   for (const f of frames) b.push(f)
+  await kept()
   await turn()
   t.equal(port.got.length, 1100)
   t.equal(b.pending, 400, 'the rest still waits after the front was dropped')
   b.push(frame())
+  await kept()
   await turn()
   t.equal(port.got.length, 1501)
   t.equal(b.pending, 0)
@@ -164,4 +199,82 @@ t.test('a long backlog keeps order and count across the compaction of its front'
     port.ids.slice(0, 1500),
     frames.map((f) => f.msgId),
   )
+})
+
+t.test('a frame is acked only once the core has kept it; then its message waits its turn', async (t) => {
+  const { b, port } = backlog()
+  port.behaviour = answer
+  let commit: (v: boolean) => void = () => {}
+  port.keeps = () => new Promise((resolve) => (commit = resolve))
+  const f = frame()
+  b.push(f)
+  await turn()
+  t.same(port.kept, [f.msgId], 'kept first')
+  t.notOk(acked.includes(f.messageId), 'not acked before the keep is committed')
+  t.equal(port.got.length, 0)
+  commit(true)
+  await kept()
+  t.ok(acked.includes(f.messageId), 'acked once kept')
+  await turn()
+  t.same(port.ids, [f.msgId])
+})
+
+t.test('a redelivery of a message on its way is acked and not handed over twice', async (t) => {
+  const { b, port } = backlog()
+  port.behaviour = answer
+  port.keeps = () => Promise.resolve(false)
+  const f = frame()
+  b.push(f)
+  await kept()
+  await turn()
+  t.ok(acked.includes(f.messageId))
+  t.equal(port.got.length, 0)
+  t.equal(b.pending, 0)
+})
+
+t.test('a frame that cannot be kept is not acked (DingTalk pushes it again), and says why', async (t) => {
+  const { b, port, capture } = backlog()
+  port.keeps = () => Promise.reject(new Error('disk full'))
+  const f = frame()
+  b.push(f)
+  await kept()
+  await turn()
+  t.notOk(acked.includes(f.messageId))
+  t.equal(port.got.length, 0)
+  t.match(capture.find('message could not be kept; not acked, DingTalk pushes it again')[0], {
+    messageId: f.messageId,
+    msgId: f.msgId,
+    err: { message: 'disk full' },
+  })
+  t.equal(b.pending, 0)
+})
+
+t.test('full at maxPending (kept, waiting or in flight): the socket pauses; read again at 3/4', async (t) => {
+  const events: string[] = []
+  const { b, port } = backlog({
+    maxPending: 8,
+    maxInFlight: 4,
+    handoffPerTurn: 10,
+    onFull: () => events.push('full'),
+    onRoom: () => events.push('room'),
+  })
+  for (let i = 0; i < 7; i++) b.push(frame())
+  t.same(events, [])
+  b.push(frame())
+  t.same(events, ['full'], 'the eighth message fills it')
+  await kept()
+  await turn()
+  t.equal(b.inFlight, 4)
+  t.equal(b.pending, 4)
+  port.release()
+  await turn()
+  t.same(events, ['full'], 'seven: still above three quarters')
+  port.release()
+  await turn()
+  t.same(events, ['full', 'room'], 'six: room again')
+  for (let i = 0; i < 6; i++) {
+    port.release()
+    await turn()
+  }
+  t.equal(b.inFlight + b.pending, 0)
 })

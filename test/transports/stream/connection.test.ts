@@ -12,7 +12,7 @@ import { CLIENT_ID, SECRET } from '../../helpers/index.js'
 function recorder() {
   const seen: string[] = []
   const events: ClientEvents = {
-    robotFrame: (_data, id, acked) => seen.push(`robot ${id} acked=${acked}`),
+    robotFrame: (_data, id, ack) => seen.push(`robot ${id} acked=${ack()}`),
     disconnectAnnounced: () => seen.push('disconnect'),
     badFrame: (reason) => seen.push(`bad ${reason}`),
     closed: (code) => seen.push(`closed ${code}`),

@@ -55,7 +55,7 @@ t.test('start() without credentials fails loudly instead of retrying forever', a
     clientId: '',
     clientSecret: '',
     apiBase: 'http://127.0.0.1:9',
-    port: { handle: async () => 'ignored' },
+    port: { handle: async () => 'ignored', keep: async () => true, busy: () => false },
     log,
   })
   t.throws(() => stream.start(), /needs DINGTALK_CLIENT_ID/)

@@ -12,6 +12,7 @@ exports[`test/features/admin/admin.test.ts > TAP > /status, with a fixed clock >
 - **Access token:** valid for 55 min
 - **Meeting cache:** 71% hits (10 of 14 lookups)
 - **Messages:** 27 handled, 0 failed, 0 duplicates ignored, 0 rate-limited
+- **Inbox:** 0 answered after a restart or for a stopped replica, 0 too old to answer
 - **Store:** memory
 - **DingTalk calls since start:**
   - token: 1 (1 ok)

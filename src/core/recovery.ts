@@ -1,0 +1,83 @@
+import type { Logger } from '../logger.js'
+import type { Inbox } from './inbox.js'
+import type { InboundMessage } from './message.js'
+import type { InboundPort } from './port.js'
+
+export interface RecoveryOptions {
+  readonly log: Logger
+  /** How often to look for a dead owner's messages (a replica that died); 0: only at start. */
+  readonly everyMs: number
+  /** Messages recovered at once, at most (the rest wait their turn). */
+  readonly concurrency: number
+}
+
+/**
+ * Answers what the inbox says is owed and nobody alive is answering: at start-up, what this
+ * instance had taken before it was killed; while running (with replicas), what a dead replica
+ * left. Oldest first, through the same port as any message (so de-dup, report and delivery apply),
+ * a bounded number at once.
+ */
+export class Recovery {
+  private timer: NodeJS.Timeout | undefined
+  private running: Promise<void> | undefined
+  private stopped = false
+
+  constructor(
+    private readonly inbox: Inbox,
+    private readonly port: InboundPort,
+    private readonly opts: RecoveryOptions,
+  ) {}
+
+  /** The first sweep now, then every `everyMs`; idempotent. */
+  start(): void {
+    if (this.timer || this.running || this.stopped) return
+    this.inbox.startLiveness()
+    void this.sweep()
+    if (this.opts.everyMs > 0) {
+      this.timer = setInterval(() => void this.sweep(), this.opts.everyMs)
+      this.timer.unref()
+    }
+  }
+
+  /** No more sweeps; waits for the one running (its messages are with the port, which drains them). */
+  async stop(): Promise<void> {
+    this.stopped = true
+    clearInterval(this.timer)
+    this.timer = undefined
+    this.inbox.stop()
+    await this.running
+  }
+
+  /** One walk over the inbox; a walk already running is not started twice. */
+  sweep(): Promise<void> {
+    this.running ??= this.walk().finally(() => {
+      this.running = undefined
+    })
+    return this.running
+  }
+
+  private async walk(): Promise<void> {
+    let found: InboundMessage[]
+    try {
+      const orphans = await this.inbox.orphans()
+      found = orphans.messages
+      if (found.length > 0 || orphans.tooOld > 0) {
+        this.opts.log.info(
+          { recovered: found.length, tooOld: orphans.tooOld },
+          'answering messages left unanswered by a stopped instance',
+        )
+      }
+    } catch (err) {
+      this.opts.log.error({ err }, 'could not read the inbox; trying again later')
+      return
+    }
+    let next = 0
+    const worker = async () => {
+      while (next < found.length && !this.stopped) {
+        const msg = found[next++] as InboundMessage
+        await this.port.handle(msg)
+      }
+    }
+    await Promise.all(Array.from({ length: Math.min(this.opts.concurrency, found.length) }, worker))
+  }
+}

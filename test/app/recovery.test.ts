@@ -1,0 +1,62 @@
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { setTimeout as sleep } from 'node:timers/promises'
+import t from 'tap'
+import { Inbox, inboxKeyspace, livenessKeyspace, MAX_AGE_MS } from '../../src/core/inbox.js'
+import { toInboundMessage } from '../../src/dingtalk/robot-message.js'
+import { Sealer } from '../../src/store/sealer.js'
+import { SqliteStore } from '../../src/store/sqlite.js'
+import { CLIENT_ID, captureLogger, robotMessage, SECRET, startStack, waitFor } from '../helpers/index.js'
+
+t.test(
+  'after a restart, what the inbox owes is answered, oldest first; too old is dropped and counted',
+  async (t) => {
+    const dir = mkdtempSync(join(tmpdir(), 'meeting-bot-recovery-'))
+    t.teardown(() => rmSync(dir, { recursive: true, force: true }))
+    const store = await SqliteStore.open(dir)
+    const owed: ReturnType<typeof robotMessage>[] = []
+    const s = await startStack(t, {
+      store,
+      // A process that was killed: its inbox entries are in the file, its liveness gone with it.
+      before: async (emu) => {
+        store.declare([inboxKeyspace, livenessKeyspace])
+        const dead = new Inbox(store, {
+          owner: 'killed',
+          codec: new Sealer(SECRET, CLIENT_ID, 'inbox'),
+          log: captureLogger().log,
+          leaseMs: 60_000,
+        })
+        for (const minutesAgo of [3, 2, 1]) {
+          owed.push(
+            robotMessage({
+              text: 'help',
+              createAt: Date.now() - minutesAgo * 60_000,
+              conversationId: `cidowed${minutesAgo}`,
+              sessionWebhook: emu.newSessionWebhook(),
+            }),
+          )
+        }
+        const stale = robotMessage({ text: 'help', createAt: Date.now() - MAX_AGE_MS - 60_000 })
+        for (const p of [...owed, stale]) await dead.keep(toInboundMessage(p, 'stream', Date.now()))
+      },
+    })
+    await s.emu.waitForReplies(3, 5000)
+    t.same(
+      s.emu.replies.map((r) => r.session),
+      owed.map((p) => new URL(p.sessionWebhook).searchParams.get('session')),
+      'every owed message answered once, oldest first',
+    )
+    await waitFor(() => s.capture.find('message handled').length === 3)
+    // The entries leave just after the answer (done, then released).
+    for (let i = 0; i < 100 && (await store.entries('inbox:')).length > 0; i++) await sleep(10)
+    t.same(await store.entries('inbox:'), [], 'nothing owed any more')
+    t.match(s.capture.find('answering messages left unanswered by a stopped instance')[0], {
+      recovered: 3,
+      tooOld: 1,
+    })
+    const metrics = await (await fetch(`${s.url}/metrics`)).text()
+    t.match(metrics, 'meetingbot_inbox_recovered 3')
+    t.match(metrics, 'meetingbot_inbox_too_old 1')
+  },
+)
