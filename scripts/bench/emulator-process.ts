@@ -44,6 +44,7 @@ async function main(): Promise<void> {
     clientId: BENCH_CLIENT_ID,
     clientSecret: secret,
     meetings: [...sampleMeetings(now), ...extraMeetings(now)],
+    ...(process.env.BENCH_NO_REDELIVERY ? { stream: { redeliverAfterMs: 0 } } : {}),
   })
   const send = (m: unknown) => process.send?.(m)
   const gw = emu.stream

@@ -4,7 +4,7 @@
  * target is missed. See docs/benchmarks.md.
  *
  *   npm run bench                         everything (~2 to 3 minutes)
- *   npm run bench -- --only http,stream   some scenarios (http, stream, fanout, memory, slow-upstream)
+ *   npm run bench -- --only http,stream   some scenarios (http, stream, fanout, memory, slow-upstream, burst)
  *   npm run bench -- --out path.json      where the JSON goes (default bench/results/latest.json)
  *   npm run bench -- --only memory --heap-snapshots
  *                                         also writes two heap snapshots of the bot to the temp dir
@@ -17,13 +17,14 @@ import { buildIsStale, machine, revision } from './lib/machine.js'
 import { newSecret } from './lib/payload.js'
 import { type BotProcess, EmulatorProcess, ROOT, startBot } from './lib/processes.js'
 import type { BenchContext, ScenarioResult } from './lib/report.js'
+import { burstScenario } from './scenarios/burst.js'
 import { fanoutScenario } from './scenarios/fanout.js'
 import { httpScenario } from './scenarios/http.js'
 import { memoryScenario } from './scenarios/memory.js'
 import { slowUpstreamScenario } from './scenarios/slow-upstream.js'
 import { streamScenario } from './scenarios/stream.js'
 
-const SCENARIOS = ['http', 'stream', 'slow-upstream', 'fanout', 'memory'] as const
+const SCENARIOS = ['http', 'stream', 'slow-upstream', 'fanout', 'memory', 'burst'] as const
 type Name = (typeof SCENARIOS)[number]
 
 const { values } = parseArgs({
@@ -106,6 +107,7 @@ async function main(): Promise<number> {
         : undefined
       results.push(await memoryScenario(ctx, heapSnapshotDir ? { heapSnapshotDir } : {}))
     }
+    if (wanted('burst')) results.push(await burstScenario(ctx))
   } finally {
     await bot?.stop()
     await emu.stop()

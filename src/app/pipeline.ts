@@ -86,6 +86,7 @@ export function createBot(deps: PipelineDeps): Core {
     log,
     clock,
     inbox,
+    ledger,
     maxPending: config.maxPending,
   })
   // With replicas, a dead one's messages are looked for twice a lease; alone, once at start.

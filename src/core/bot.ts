@@ -11,6 +11,8 @@ export interface BotOptions {
   readonly clock?: () => number
   /** Where messages the bot owes an answer are recorded; without it `keep` records nothing. */
   readonly inbox?: { keep(msg: InboundMessage): Promise<boolean> }
+  /** Says whether a message was answered already: a redelivery of one is not kept again. */
+  readonly ledger?: { answered(msgId: string): Promise<boolean> }
   /** Messages in flight at most before `busy()` says so (`BOT_MAX_PENDING`). */
   readonly maxPending?: number
 }
@@ -53,8 +55,12 @@ export class Bot implements InboundPort {
     return this.inFlight.size
   }
 
-  keep(msg: InboundMessage): Promise<boolean> {
-    return this.opts.inbox ? this.opts.inbox.keep(msg) : Promise.resolve(true)
+  async keep(msg: InboundMessage): Promise<boolean> {
+    const { inbox, ledger } = this.opts
+    if (!inbox) return true
+    // Answered already (DingTalk pushed it again): nothing is owed, nothing to record.
+    if (ledger && (await ledger.answered(msg.id))) return false
+    return inbox.keep(msg)
   }
 
   busy(): boolean {

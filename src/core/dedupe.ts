@@ -79,6 +79,11 @@ export class Deduper {
     }
   }
 
+  /** Whether the message was answered already (by anyone): a redelivery owes nothing. */
+  async answered(msgId: string): Promise<boolean> {
+    return (await this.store.get(DEDUPE_PREFIX + msgId)) === DONE
+  }
+
   done(msgId: string): Promise<void> {
     this.leases.get(msgId)?.release()
     this.leases.delete(msgId)

@@ -52,14 +52,14 @@ export class Backlog {
   private scheduled = false
   private keeping = 0
   private handedOver = 0
+  /** The messages this backlog holds (being kept, waiting, in flight): their redeliveries are only acked. */
+  private readonly holding = new Set<string>()
   private full = false
   private readonly perTurn: number
   private readonly cap: number
   private readonly maxPending: number
   private readonly log: Logger
   private readonly port: InboundPort
-  /** Bound once, so a settling message costs no closure. */
-  private readonly onSettled = (): void => this.settled()
   private readonly onTurn = (): void => this.turn()
 
   constructor(private readonly opts: BacklogOptions) {
@@ -178,17 +178,21 @@ export class Backlog {
 
   private deliver(msg: InboundMessage, messageId: string): void {
     this.handedOver++
+    const settled = () => {
+      this.holding.delete(msg.id)
+      this.settled()
+    }
     try {
       this.port
         .handle(msg)
         .catch((err: unknown) => {
           this.log.error({ err, messageId, msgId: msg.id }, 'message handling failed')
         })
-        .finally(this.onSettled)
+        .finally(settled)
     } catch (err) {
       // The port promises never to throw; one that does must not stall the backlog.
       this.log.error({ err, messageId, msgId: msg.id }, 'message handling failed')
-      this.settled()
+      settled()
     }
   }
 

@@ -1,0 +1,77 @@
+import { setTimeout as sleep } from 'node:timers/promises'
+import t, { type Test } from 'tap'
+import { tempDir } from '../helpers/process.js'
+import { REDIS_URL, rawRedis, redisUnreachable, uniquePrefix } from '../helpers/redis.js'
+import { CrashRun } from './harness.js'
+
+/**
+ * The crash suite: the real entry point, SIGKILLed at random moments under Stream and HTTP load
+ * (and right after confirming a setting), started again on the same state. `CRASH_ROUNDS`
+ * (default 3 per store) makes it longer: `CRASH_ROUNDS=20 npx tap test/crash`.
+ */
+const ROUNDS = Number(process.env.CRASH_ROUNDS ?? 3)
+
+async function rounds(t: Test, run: CrashRun): Promise<void> {
+  for (let round = 0; round < ROUNDS; round++) {
+    await run.startBot()
+    run.startLoad()
+    await sleep(300 + Math.random() * 1200)
+    // Every other round: the kill comes right after the bot confirmed a change.
+    if (round % 2 === 0) await run.confirmSetting()
+    await run.kill()
+    run.stopLoad()
+  }
+  await run.startBot()
+  await run.settle()
+  const handed = run.handed()
+  const lost = handed.filter((s) => run.answers(s) === 0)
+  const twice = handed.filter((s) => run.answers(s) > 1)
+  const inFlight = run.inFlightAtKills.reduce((a, b) => a + b, 0)
+  t.comment(
+    `${ROUNDS} kills; sent ${run.sent.length}, handed over ${handed.length}, in flight at the kills ` +
+      `${run.inFlightAtKills.join('+')} = ${inFlight}; lost ${lost.length}, answered twice ${twice.length}; ` +
+      `frames re-pushed ${run.emu.stream.redelivered}`,
+  )
+  t.ok(inFlight > 0, 'messages were in flight when the process died (the test bites)')
+  t.same(
+    lost.map((s) => `${s.via} ${s.payload.msgId}`),
+    [],
+    'nothing DingTalk handed over is lost',
+  )
+  for (const s of twice.slice(0, 5)) {
+    const lines = run.bots.flatMap((b, i) =>
+      b
+        .logs()
+        .filter((l) => l.msgId === s.payload.msgId)
+        .map((l) => `#${i} ${l.msg} ${l.outcome ?? ''} ${l.path ?? ''}`),
+    )
+    t.comment(`twice: ${s.via} inline=${s.inlineAnswer} ${lines.join(' | ')}`)
+  }
+  t.ok(
+    twice.length <= inFlight * 0.01,
+    `answered twice: ${twice.length}, at most 1% of ${inFlight} in flight`,
+  )
+  for (const c of run.confirmed) {
+    t.equal(
+      await run.languageOf(c.conversationId),
+      'en',
+      'a setting confirmed right before the kill survived it',
+    )
+  }
+  t.ok(run.confirmed.length >= 1, 'settings were confirmed right before kills')
+  await run.stopBot()
+}
+
+t.test('SQLite: SIGKILL under load, restart on the same DATA_DIR', async (t) => {
+  const run = await CrashRun.start(t, { DATA_DIR: tempDir(t, 'meeting-bot-crash-') })
+  await rounds(t, run)
+})
+
+const noRedis = await redisUnreachable()
+t.test('Redis: SIGKILL under load, restart on the same Redis', { skip: noRedis ?? false }, async (t) => {
+  const prefix = uniquePrefix('mbcrash')
+  rawRedis(t, `${prefix}:`)
+  // A killed instance's claims and inbox entries are taken over once its lease lapses.
+  const run = await CrashRun.start(t, { REDIS_URL, REDIS_KEY_PREFIX: prefix, BOT_LEASE_MS: '1500' })
+  await rounds(t, run)
+})
