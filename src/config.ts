@@ -51,11 +51,25 @@ export interface Config {
   readonly apiQps: number
   /** Bearer token for GET /metrics; empty: open. */
   readonly metricsToken: string
+  /**
+   * The corporate proxy for every outbound call (HTTPS_PROXY, HTTP_PROXY, NO_PROXY, either case);
+   * undefined: direct, as without the variables. Never used in emulator mode (the emulator is local).
+   */
+  readonly proxy: ProxyConfig | undefined
   readonly emulator: {
     /** Where the built-in emulator listens in emulator mode (always loopback). */
     readonly port: number
     readonly meetingsFile: string | undefined
   }
+}
+
+export interface ProxyConfig {
+  /** For http: and ws: targets. */
+  readonly httpProxy: string | undefined
+  /** For https: and wss: targets (DingTalk's APIs and its Stream gateway). */
+  readonly httpsProxy: string | undefined
+  /** Hosts that go direct: names (with their subdomains), IP addresses, CIDR ranges, `*`. */
+  readonly noProxy: readonly string[]
 }
 
 export class ConfigError extends Error {
@@ -122,6 +136,31 @@ class EnvReader {
       return undefined
     }
     return value
+  }
+
+  /** A proxy URL: http(s), a host, nothing but `/` as the path; no scheme means http://. */
+  proxyUrl(name: string, value: string): string | undefined {
+    const withScheme = /^[a-z][a-z\d+.-]*:\/\//i.test(value) ? value : `http://${value}`
+    let url: URL | undefined
+    try {
+      url = new URL(withScheme)
+    } catch {
+      url = undefined
+    }
+    if (
+      !url ||
+      (url.protocol !== 'http:' && url.protocol !== 'https:') ||
+      !url.hostname ||
+      (url.pathname !== '/' && url.pathname !== '') ||
+      url.search ||
+      url.hash
+    ) {
+      this.problems.push(
+        `${name} must be an http:// or https:// proxy URL such as http://proxy.example.com:3128, got "${redactUrl(value)}"`,
+      )
+      return undefined
+    }
+    return url.href.replace(/\/$/, '')
   }
 
   pattern(name: string, re: RegExp, fallback: string, what: string): string {
@@ -206,6 +245,7 @@ export function loadConfig(env: Env): Config {
     maxPending: r.int('BOT_MAX_PENDING', 2000, 10, 1_000_000),
     apiQps: r.int('DINGTALK_API_QPS', 18, 1, 1000),
     metricsToken: r.str('METRICS_TOKEN', '') as string,
+    proxy: proxyConfig(r, mode),
     emulator: {
       port: r.int('EMULATOR_PORT', 3001, 0, 65_535),
       meetingsFile: r.str('EMULATOR_MEETINGS_FILE'),
@@ -224,6 +264,56 @@ function redisConfig(r: EnvReader): Config['redis'] {
     '1 to 64 letters, digits or _ . : -',
   )
   return url ? { url, keyPrefix } : undefined
+}
+
+/**
+ * HTTPS_PROXY / HTTP_PROXY / NO_PROXY as curl reads them: the lower-case name wins when both are
+ * set; a proxy without a scheme is http://. Problems never quote a proxy's credentials.
+ */
+function proxyConfig(r: EnvReader, mode: Config['mode']): ProxyConfig | undefined {
+  const read = (upper: string) => {
+    const lower = upper.toLowerCase()
+    const name = r.str(lower) !== undefined ? lower : upper
+    const value = r.str(name)
+    return value === undefined ? undefined : r.proxyUrl(name, value)
+  }
+  const httpsProxy = read('HTTPS_PROXY')
+  const httpProxy = read('HTTP_PROXY')
+  const noProxy = (r.str('no_proxy') ?? r.str('NO_PROXY') ?? '')
+    .split(/[,\s]+/)
+    .map((s) => s.trim())
+    .filter(Boolean)
+  // The emulator is in this process on loopback: a proxy could only get in the way.
+  if (mode === 'emulator' || (!httpsProxy && !httpProxy)) return undefined
+  return { httpProxy, httpsProxy, noProxy }
+}
+
+/** A URL for messages and `/config`: user and password replaced, whatever else it holds. */
+export function redactUrl(value: string): string {
+  try {
+    const u = new URL(value)
+    if (u.protocol === 'http:' || u.protocol === 'https:') {
+      const had = u.username !== '' || u.password !== ''
+      u.username = ''
+      u.password = ''
+      const shown = u.href.replace(/\/$/, '')
+      return had ? `${u.protocol}//***@${shown.slice(u.protocol.length + 2)}` : shown
+    }
+  } catch {
+    // Not a URL: masked below all the same.
+  }
+  // Never show what may be credentials: anything before an `@` ahead of the first `/`.
+  return value.replace(/^([a-z][a-z\d+.-]*:\/\/)?[^/]*@/i, '$1***@')
+}
+
+function describeProxy(c: Config): Record<string, string> {
+  if (c.mode === 'emulator') return { HTTPS_PROXY: '(not used in emulator mode)' }
+  const shown = (url: string | undefined) => (url ? redactUrl(url) : '(not set: direct)')
+  return {
+    HTTPS_PROXY: shown(c.proxy?.httpsProxy),
+    HTTP_PROXY: shown(c.proxy?.httpProxy),
+    NO_PROXY: c.proxy?.noProxy.join(',') || '(none)',
+  }
 }
 
 /** Every key in Redis starts with this: the prefix, then the app, so apps and deployments never mix. */
@@ -266,5 +356,6 @@ export function describeConfig(c: Config): Record<string, string> {
     ...(c.redis ? { REDIS_KEY_PREFIX: c.redis.keyPrefix } : {}),
     BOT_LEASE_MS: String(c.leaseMs),
     METRICS_TOKEN: mask(c.metricsToken),
+    ...describeProxy(c),
   }
 }

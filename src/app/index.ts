@@ -5,6 +5,7 @@ import type { CommandRegistry } from '../core/commands.js'
 import { assemble } from '../core/feature.js'
 import { ChatSettingsStore, settingsKeyspace } from '../core/settings.js'
 import type { FetchFn } from '../dingtalk/http.js'
+import { createOutbound } from '../dingtalk/proxy.js'
 import type { TokenProvider } from '../dingtalk/token.js'
 import { createFeatures } from '../features/index.js'
 import type { Logger } from '../logger.js'
@@ -64,10 +65,13 @@ export async function createApp(deps: AppDeps): Promise<App> {
     ...deps.tuning,
   }
   const clock = deps.clock ?? Date.now
+  // Every outbound call through the proxy, when one is configured; an injected fetch (tests) wins.
+  const outbound = config.proxy ? createOutbound(config.proxy) : undefined
+  const fetch = deps.fetch ?? outbound?.fetch
   const store = deps.store ?? (await openStore(config, log))
   const metrics = new Metrics({ defaults: true })
   const stats = new Stats(metrics, clock)
-  const platform = createPlatform({ config, log, clock, fetch: deps.fetch, store, metrics, tuning })
+  const platform = createPlatform({ config, log, clock, fetch, store, metrics, tuning })
   const settings = new ChatSettingsStore(store, { locale: config.locale, timeZone: config.timeZone })
   const inbox = createInbox({ config, log, clock, store, tuning })
   metrics.inboxSource = () => inbox
@@ -115,7 +119,8 @@ export async function createApp(deps: AppDeps): Promise<App> {
     config,
     log,
     clock,
-    fetch: deps.fetch,
+    fetch,
+    wsAgent: outbound?.wsAgent,
     tuning,
     server,
     port: bot,
@@ -150,7 +155,7 @@ export async function createApp(deps: AppDeps): Promise<App> {
     stats,
     stream,
     start: () => lifecycle.start(),
-    stop: () => lifecycle.stop(),
+    stop: () => lifecycle.stop().finally(() => outbound?.close()),
   }
 }
 

@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify'
 import type { Config } from '../config.js'
 import type { InboundPort, TransportStatus } from '../core/port.js'
 import type { FetchFn } from '../dingtalk/http.js'
+import type { Outbound } from '../dingtalk/proxy.js'
 import type { Logger } from '../logger.js'
 import type { Metrics } from '../ops/metrics.js'
 import type { CheckResult, Readiness } from '../ops/readiness.js'
@@ -17,6 +18,8 @@ export interface TransportDeps {
   readonly log: Logger
   readonly clock: () => number
   readonly fetch: FetchFn | undefined
+  /** The Stream socket's agent (a tunnel through the proxy), when a proxy is configured. */
+  readonly wsAgent: Outbound['wsAgent'] | undefined
   readonly tuning: Tuning
   readonly server: FastifyInstance
   readonly port: InboundPort
@@ -61,6 +64,7 @@ export function createTransports(deps: TransportDeps): Transports {
         maxPending: config.maxPending,
         ...deps.tuning.stream,
         ...(deps.fetch ? { fetch: deps.fetch } : {}),
+        ...(deps.wsAgent ? { wsAgent: deps.wsAgent } : {}),
       })
     : undefined
   if (stream) {

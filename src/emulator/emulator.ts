@@ -17,6 +17,11 @@ export interface EmulatorOptions {
   port?: number
   /** Knobs of the stream gateway (ticket lifetime, re-push delay, pings...). */
   stream?: Omit<StreamGatewayOptions, 'clientId' | 'clientSecret'>
+  /**
+   * Serve HTTPS (and the stream over wss) with this key and certificate, as DingTalk does; the bot
+   * must trust the certificate (NODE_EXTRA_CA_CERTS). Tests of the path through a proxy use it.
+   */
+  tls?: { key: string | Buffer; cert: string | Buffer }
   /** Serve `/_emulator/*` for the terminal chat (emulator mode); `info` says where the bot is. */
   control?: { info(): Record<string, unknown> }
 }
@@ -59,7 +64,11 @@ export class DingTalkEmulator {
     this.meetings = opts.meetings
     // Force-close on close(): a client may hold a socket it never sent a request on (an aborted
     // gateway call), which Node counts as busy until headersTimeout, stalling close() for a minute.
-    this.app = Fastify({ logger: false, keepAliveTimeout: 60_000, forceCloseConnections: true })
+    const server = { logger: false, keepAliveTimeout: 60_000, forceCloseConnections: true } as const
+    // Fastify's type follows the server kind; the emulator only needs what both kinds share.
+    this.app = (opts.tls
+      ? Fastify({ ...server, https: opts.tls })
+      : Fastify(server)) as unknown as FastifyInstance
     this.routes()
     this.stream = new StreamGateway(this.app, (reply) => this.intercept('gateway.open', reply), {
       ...opts.stream,
@@ -82,7 +91,7 @@ export class DingTalkEmulator {
     await emu.app.listen({ host: opts.host ?? '127.0.0.1', port: opts.port ?? 0 })
     const addr = emu.app.server.address()
     if (!addr || typeof addr === 'string') throw new Error('emulator has no TCP address')
-    emu.url = `http://${addr.family === 'IPv6' ? `[${addr.address}]` : addr.address}:${addr.port}`
+    emu.url = `${opts.tls ? 'https' : 'http'}://${addr.family === 'IPv6' ? `[${addr.address}]` : addr.address}:${addr.port}`
     return emu
   }
 

@@ -1,6 +1,7 @@
 import { randomBytes, randomUUID } from 'node:crypto'
 import type { IncomingMessage } from 'node:http'
 import type { Duplex } from 'node:stream'
+import { Server as TlsServer } from 'node:tls'
 import type { FastifyInstance, FastifyReply } from 'fastify'
 import { type RawData, type WebSocket, WebSocketServer } from 'ws'
 
@@ -336,7 +337,7 @@ export class StreamGateway {
     const addr = this.app.server.address()
     if (!addr || typeof addr === 'string') throw new Error('gateway: server has no TCP address')
     const host = addr.family === 'IPv6' ? `[${addr.address}]` : addr.address
-    return `ws://${host}:${addr.port}`
+    return `${this.app.server instanceof TlsServer ? 'wss' : 'ws'}://${host}:${addr.port}`
   }
 
   private readonly onUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer): void => {

@@ -10,7 +10,10 @@ export const ROOT = fileURLToPath(new URL('../../', import.meta.url))
 export function cleanEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {}
   for (const [k, v] of Object.entries(process.env)) {
-    if (!/^(DINGTALK_|BOT_|EMULATOR_|DATA_DIR|PORT|HOST|NODE_ENV|METRICS_TOKEN|REDIS_)/.test(k)) env[k] = v
+    if (/^(DINGTALK_|BOT_|EMULATOR_|DATA_DIR|PORT|HOST|NODE_ENV|METRICS_TOKEN|REDIS_)/.test(k)) continue
+    // A proxy of the machine running the tests would stand between the bot and the test's emulator.
+    if (/^(https?|no)_proxy$/i.test(k)) continue
+    env[k] = v
   }
   // Child processes run under tsx, whose transpiled code maps differently from tap's ts-node:
   // merging their coverage with the test process's garbles the line counts. Coverage comes from

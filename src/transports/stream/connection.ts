@@ -1,3 +1,4 @@
+import type { Agent } from 'node:http'
 import { DWClient, type DWClientConfig, type DWClientDownStream, TOPIC_ROBOT } from 'dingtalk-stream'
 import WebSocket from 'ws'
 import type { FetchFn } from '../../dingtalk/http.js'
@@ -39,6 +40,11 @@ export interface GatewayClientOptions {
   readonly timeoutMs: number
   readonly events: ClientEvents
   readonly fetch?: FetchFn
+  /**
+   * The agent for the socket to this URL (a tunnel through a proxy); undefined: direct. `signal`
+   * is aborted when the handshake fails, so a tunnel still being set up is not left behind.
+   */
+  readonly wsAgent?: (url: URL, signal: AbortSignal) => Agent | undefined
 }
 
 /** The gateway open call failed; the message never holds the secret or a ticket. */
@@ -150,8 +156,14 @@ export class GatewayClient extends DWClient {
     if (!url) return Promise.reject(new Error('no endpoint: call getEndpoint() first'))
     return new Promise<void>((resolve, reject) => {
       let ws: WebSocket
+      const handshake = new AbortController()
       try {
-        ws = new WebSocket(url, { handshakeTimeout: this.opts.timeoutMs, maxPayload: MAX_FRAME_BYTES })
+        const agent = this.opts.wsAgent?.(new URL(url), handshake.signal)
+        ws = new WebSocket(url, {
+          handshakeTimeout: this.opts.timeoutMs,
+          maxPayload: MAX_FRAME_BYTES,
+          ...(agent ? { agent } : {}),
+        })
       } catch (err) {
         // ws puts the whole URL, ticket included, into this message.
         reject(new Error(`cannot open the socket: ${sanitize((err as Error).message)}`))
@@ -161,7 +173,15 @@ export class GatewayClient extends DWClient {
       // The SDK's send()/socketCallBackResponse() write to this TS-private field.
       ;(this as unknown as { socket?: WebSocket }).socket = ws
       let opened = false
+      // ws's handshakeTimeout only starts once it has a socket; through a proxy that never answers
+      // the CONNECT it would wait for ever. This bounds the whole handshake, tunnel included.
+      const deadline = setTimeout(() => {
+        if (opened) return
+        reject(new Error(`handshake timed out after ${this.opts.timeoutMs} ms`))
+        ws.terminate()
+      }, this.opts.timeoutMs)
       ws.on('open', () => {
+        clearTimeout(deadline)
         opened = true
         this.connected = true
         this.touch()
@@ -178,8 +198,10 @@ export class GatewayClient extends DWClient {
         ws.terminate()
       })
       ws.on('close', (code) => {
+        clearTimeout(deadline)
         this.connected = false
         if (!opened) {
+          handshake.abort()
           reject(new Error(`socket closed during the handshake (code ${code})`))
           return
         }

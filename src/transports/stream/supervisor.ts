@@ -2,7 +2,7 @@ import type { InboundPort } from '../../core/port.js'
 import { backoffDelay, type FetchFn } from '../../dingtalk/http.js'
 import type { Logger } from '../../logger.js'
 import { Backlog } from './backlog.js'
-import { GatewayClient } from './connection.js'
+import { GatewayClient, type GatewayClientOptions } from './connection.js'
 import { sanitize } from './frames.js'
 
 export type StreamState = 'idle' | 'connecting' | 'connected' | 'reconnecting' | 'stopped'
@@ -70,6 +70,8 @@ export interface StreamTransportOptions extends Partial<StreamTuning> {
   /** How long a socket we close gets for the close handshake before it is cut. */
   readonly closeGraceMs?: number
   readonly fetch?: FetchFn
+  /** The agent for each socket (a tunnel through a proxy); see `GatewayClientOptions`. */
+  readonly wsAgent?: GatewayClientOptions['wsAgent']
 }
 
 /**
@@ -277,6 +279,7 @@ export class StreamTransport {
       ua: this.opts.ua ?? 'meeting-bot',
       timeoutMs: this.opts.timeoutMs ?? 10_000,
       ...(this.opts.fetch ? { fetch: this.opts.fetch } : {}),
+      ...(this.opts.wsAgent ? { wsAgent: this.opts.wsAgent } : {}),
       events: {
         robotFrame: (data, messageId, ack) => this.onRobotFrame(data, messageId, ack),
         disconnectAnnounced: () => this.onDisconnectAnnounced(client),
