@@ -3,7 +3,8 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import type { RobotMessagePayload } from '../../src/dingtalk/robot-message.js'
 import { DingTalkEmulator } from '../../src/emulator/emulator.js'
 import { CLIENT_ID, fixtureMeetings, robotMessage, SECRET, signedHeaders, waitFor } from '../helpers/index.js'
-import { type BotProcess, startReplica } from '../helpers/process.js'
+import { type BotProcess, startReplicaOnPort } from '../helpers/process.js'
+import { freePort } from '../helpers/redis.js'
 import { sessionOf } from '../helpers/replicas.js'
 
 type Bot = Omit<BotProcess, 'emulatorUrl'>
@@ -66,6 +67,9 @@ export class CrashRun {
       DINGTALK_TRANSPORTS: 'stream,http',
       BOT_USER_RATE_LIMIT: '10000',
       DINGTALK_API_QPS: '1000',
+      // One line per message at 120 messages a second is a pipe the test process must drain; a
+      // bot blocked on its stdout holds answers it has sent, undone: quiet, as a service ships.
+      LOG_LEVEL: process.env.CRASH_LOG_LEVEL ?? 'warn',
       ...env,
     })
     // The upstream is slow, so messages are in flight at a kill, some beyond the inline deadline.
@@ -81,7 +85,7 @@ export class CrashRun {
   /** Starts the bot and waits until both transports take messages. */
   async startBot(): Promise<void> {
     const before = new Set(this.emu.stream.liveConnections())
-    this.bot = await startReplica(this.t, this.env, { timeoutMs: 30_000 })
+    this.bot = await startReplicaOnPort(this.t, this.env, await freePort(), { timeoutMs: 30_000 })
     this.bots.push(this.bot)
     await waitFor(
       () => this.emu.stream.liveConnections().some((c) => !before.has(c)),

@@ -7,15 +7,15 @@ import { CrashRun } from './harness.js'
 /**
  * The crash suite: the real entry point, SIGKILLed at random moments under Stream and HTTP load
  * (and right after confirming a setting), started again on the same state. `CRASH_ROUNDS`
- * (default 3 per store) makes it longer: `CRASH_ROUNDS=20 npx tap test/crash`.
+ * (default 4 per store) makes it longer: `CRASH_ROUNDS=20 npx tap test/crash`.
  */
-const ROUNDS = Number(process.env.CRASH_ROUNDS ?? 3)
+const ROUNDS = Number(process.env.CRASH_ROUNDS ?? 4)
 
 async function rounds(t: Test, run: CrashRun): Promise<void> {
   for (let round = 0; round < ROUNDS; round++) {
     await run.startBot()
-    run.startLoad()
-    await sleep(300 + Math.random() * 1200)
+    run.startLoad(150)
+    await sleep(800 + Math.random() * 1200)
     // Every other round: the kill comes right after the bot confirmed a change.
     if (round % 2 === 0) await run.confirmSetting()
     await run.kill()

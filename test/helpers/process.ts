@@ -159,3 +159,35 @@ export async function startReplica(
   )
   return { ...running, botUrl: started.url as string }
 }
+
+/**
+ * Like `startReplica`, on a port chosen by the caller, ready once `/readyz` answers 200: for bots
+ * that log little (`LOG_LEVEL=warn`), whose start-up line never comes.
+ */
+export async function startReplicaOnPort(
+  t: { teardown(fn: () => unknown): void },
+  env: Record<string, string>,
+  port: number,
+  opts: { timeoutMs?: number } = {},
+): Promise<Omit<BotProcess, 'emulatorUrl'>> {
+  const { running, waitUntil } = spawnMain(
+    t,
+    cleanEnv({ HOST: '127.0.0.1', LOG_LEVEL: 'info', ...env, PORT: String(port) }),
+  )
+  const botUrl = `http://127.0.0.1:${port}`
+  let ready = false
+  const poll = setInterval(() => {
+    fetch(`${botUrl}/readyz`).then(
+      (r) => {
+        ready ||= r.ok
+      },
+      () => undefined,
+    )
+  }, 50)
+  try {
+    await waitUntil(() => (ready ? true : undefined), opts.timeoutMs ?? 20_000)
+  } finally {
+    clearInterval(poll)
+  }
+  return { ...running, botUrl }
+}
