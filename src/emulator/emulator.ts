@@ -3,10 +3,11 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify'
 import type { ApiName } from '../dingtalk/errors.js'
 import { registerControlRoutes } from './control.js'
+import { MeetingEvents } from './events.js'
 import { StreamGateway, type StreamGatewayOptions } from './gateway.js'
 import type { EmulatorMeeting } from './meetings.js'
 import { memberModel } from './members.js'
-import { EmulatorClock, Timeline, type TimelineSink } from './timeline.js'
+import { EmulatorClock, Timeline } from './timeline.js'
 import type { Fault, RecordedReply } from './types.js'
 
 export interface EmulatorOptions {
@@ -24,9 +25,6 @@ export interface EmulatorOptions {
   /** Serve `/_emulator/*` for the terminal chat (emulator mode); `info` says where the bot is. */
   control?: { info(): Record<string, unknown> }
 }
-
-/** EVENT frames for the timeline's changes come with the gateway's events. */
-const NO_EVENTS: TimelineSink = { statusChanged() {}, membersChanged() {} }
 
 type WebhookName = 'webhook'
 type FaultTarget = ApiName | WebhookName
@@ -56,7 +54,9 @@ export class DingTalkEmulator {
   readonly stream: StreamGateway
   /** The emulated meetings' time: real time plus what `clock.advance(ms)` added. */
   readonly clock: EmulatorClock
-  /** Start, end, join, leave: the meetings change. */
+  /** The timeline's changes as EVENT frames; hold, release, duplicate for tests. */
+  readonly events: MeetingEvents
+  /** Start, end, join, leave: the meetings change, and EVENT frames say so. */
   readonly timeline: Timeline
   private readonly faults = new Map<FaultTarget, Fault[]>()
   private readonly tokens = new Set<string>()
@@ -78,7 +78,8 @@ export class DingTalkEmulator {
       clientId: opts.clientId,
       clientSecret: opts.clientSecret,
     })
-    this.timeline = new Timeline(() => this.meetings, this.clock, NO_EVENTS)
+    this.events = new MeetingEvents(this.stream, () => this.clock.now())
+    this.timeline = new Timeline(() => this.meetings, this.clock, this.events)
     const control = opts.control
     if (control) {
       registerControlRoutes(this.app, {
