@@ -83,10 +83,24 @@ export class DingTalkEmulator {
     const control = opts.control
     if (control) {
       registerControlRoutes(this.app, {
-        info: () => control.info(),
+        info: () => ({
+          ...control.info(),
+          // The emulator's own view: what the timeline did shows at once.
+          meetings: this.meetings.map((m) => ({
+            roomCode: m.roomCode,
+            title: m.title,
+            status: m.status,
+            startTime: m.startTime,
+            activeNum: m.activeNum ?? 0,
+          })),
+          now: this.clock.now(),
+          eventsEnabled: this.stream.eventsEnabled,
+        }),
         replies: () => this.replies,
         push: (p) => this.stream.push(p),
         fail: (target, fault) => this.fail(target as FaultTarget, fault),
+        timeline: this.timeline,
+        setEvents: (enabled) => this.stream.setEvents(enabled),
       })
     }
   }
