@@ -56,6 +56,45 @@ export class ChatClient {
     return this.info
   }
 
+  /** Lets time pass for the emulated meetings. */
+  advance(ms: number): Promise<{ now: number; offsetMs: number }> {
+    return this.control('/_emulator/clock/advance', { ms })
+  }
+
+  /** start | end | join | leave a meeting; join and leave name someone. */
+  meeting<T>(
+    code: string,
+    op: 'start' | 'end' | 'join' | 'leave',
+    body: Record<string, unknown> = {},
+  ): Promise<T> {
+    return this.control(`/_emulator/meetings/${encodeURIComponent(code)}/${op}`, body)
+  }
+
+  /** DingTalk pushes meeting events to the bot, or not. */
+  setEvents(enabled: boolean): Promise<{ enabled: boolean }> {
+    return this.control('/_emulator/events', { enabled })
+  }
+
+  /** POSTs to the emulator's control API; its refusals (a meeting not running...) become ChatErrors. */
+  private async control<T>(path: string, body: unknown): Promise<T> {
+    let res: Response
+    try {
+      res = await fetch(`${this.emulatorUrl}${path}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+        signal: AbortSignal.timeout(3000),
+      })
+    } catch {
+      throw new ChatError(
+        `cannot reach the bot's DingTalk emulator at ${this.emulatorUrl}. Is the bot running?`,
+      )
+    }
+    const answer = (await res.json().catch(() => ({}))) as { message?: string }
+    if (!res.ok) throw new ChatError(answer.message ?? `the emulator answered HTTP ${res.status}`)
+    return answer as T
+  }
+
   async send(text: string, target: ChatTarget): Promise<ChatReply> {
     const info = this.info ?? (await this.connect())
     if (!info.transports.includes(target.transport)) {

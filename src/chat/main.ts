@@ -5,6 +5,14 @@ import { createInterface } from 'node:readline'
 import { parseArgs } from 'node:util'
 import { emulatedUser } from '../emulator/messages.js'
 import { ChatClient, ChatError, type ChatTarget } from './client.js'
+import {
+  CHAT_COMMANDS_HELP,
+  type ChatCommand,
+  describeAdvance,
+  describeChange,
+  type MeetingChange,
+  parseChatCommand,
+} from './commands.js'
 import { renderReply } from './render.js'
 
 const USAGE = `Usage: npm run chat -- [options] [message]
@@ -22,8 +30,7 @@ Options:
   --no-color               plain text
   -h, --help               this text
 
-In the chat, lines starting with ":" are for the chat itself:
-  :as user|admin|<id>   :in group|single   :via http|stream   :who   :quit`
+${CHAT_COMMANDS_HELP}`
 
 function parse(argv: string[]) {
   return parseArgs({
@@ -54,6 +61,41 @@ function describe(t: ChatTarget): string {
   return `${t.user.nick} (${t.user.staffId}${t.user.isAdmin ? ', admin' : ''}) in a ${t.conversation === 'group' ? 'group chat' : 'one-to-one chat'} via ${t.transport}`
 }
 
+/** Runs one chat command: a new target (who, where, how), or what to print. */
+async function chatCommand(
+  client: ChatClient,
+  cmd: ChatCommand,
+  target: ChatTarget,
+): Promise<ChatTarget | string> {
+  switch (cmd.kind) {
+    case 'as':
+      return { ...target, user: emulatedUser(cmd.who) }
+    case 'in':
+      return targetFrom({ via: target.transport, as: target.user.staffId, in: cmd.conversation })
+    case 'via':
+      return targetFrom({ via: cmd.transport, as: target.user.staffId, in: target.conversation })
+    case 'help':
+      return CHAT_COMMANDS_HELP
+    case 'advance': {
+      const { now, offsetMs } = await client.advance(cmd.ms)
+      return describeAdvance(cmd.ms, offsetMs, now)
+    }
+    case 'events':
+      await client.setEvents(cmd.enabled)
+      return `meeting events ${cmd.enabled ? 'on: DingTalk pushes them to the bot' : 'off: the bot must poll'}`
+    case 'start':
+    case 'end':
+      return describeChange(cmd, await client.meeting<MeetingChange>(cmd.code, cmd.kind))
+    case 'join':
+    case 'leave': {
+      const { code, kind, ...body } = cmd
+      return describeChange(cmd, await client.meeting<MeetingChange>(code, kind, body))
+    }
+    default:
+      return target
+  }
+}
+
 async function interactive(
   client: ChatClient,
   start: ChatTarget,
@@ -78,7 +120,7 @@ async function interactive(
   const codes = info.meetings.map((m) => m.roomCode).filter((c, i, a) => a.indexOf(c) === i)
   process.stdout.write(`Chatting with the bot at ${info.botUrl} as ${describe(target)}.\n`)
   process.stdout.write(
-    `Try: "meeting ${codes[0] ?? '615902734'}", "help", or :quit. Sample room codes: ${codes.join(', ')}\n`,
+    `Try: "meeting ${codes[0] ?? '615902734'}", "help", :help (time, start, join...) or :quit. Sample room codes: ${codes.join(', ')}\n`,
   )
   rl.prompt()
   for await (const raw of rl) {
@@ -91,21 +133,18 @@ async function interactive(
       }
     }
     if (line.startsWith(':')) {
-      const [cmd, arg = ''] = line.slice(1).split(/\s+/)
-      if (cmd === 'quit' || cmd === 'q' || cmd === 'exit') break
       try {
-        if (cmd === 'as') {
-          if (!arg) throw new ChatError('usage: :as user|admin|<staff id>')
-          target = { ...target, user: emulatedUser(arg) }
-        } else if (cmd === 'in')
-          target = targetFrom({ via: target.transport, as: target.user.staffId, in: arg })
-        else if (cmd === 'via')
-          target = targetFrom({ via: arg, as: target.user.staffId, in: target.conversation })
-        else if (cmd !== 'who')
-          throw new ChatError(`unknown chat command ":${cmd}" (try :as, :in, :via, :who, :quit)`)
-        process.stdout.write(`now ${describe(target)}\n`)
+        const cmd = parseChatCommand(line)
+        if (cmd.kind === 'quit') break
+        const said = await chatCommand(client, cmd, target)
+        if (typeof said === 'string') process.stdout.write(`${said}\n`)
+        else {
+          target = said
+          process.stdout.write(`now ${describe(target)}\n`)
+        }
       } catch (err) {
-        process.stdout.write(`${(err as Error).message}\n`)
+        if (!(err instanceof ChatError)) throw err
+        process.stdout.write(`${err.message}\n`)
       }
     } else if (line) {
       try {

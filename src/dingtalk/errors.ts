@@ -3,6 +3,7 @@ export const API_NAMES = [
   'token',
   'conference.byRoomCode',
   'conference.info',
+  'conference.members',
   'robot.groupSend',
   'robot.otoSend',
   'gateway.open',

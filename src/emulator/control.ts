@@ -1,6 +1,9 @@
 import { setTimeout as sleep } from 'node:timers/promises'
 import type { FastifyInstance } from 'fastify'
 import { API_NAMES } from '../dingtalk/errors.js'
+import type { EmulatorMeeting } from './meetings.js'
+import { memberModel } from './members.js'
+import { type Timeline, TimelineError } from './timeline.js'
 import type { Fault, RecordedReply } from './types.js'
 
 /** What the control API needs from the emulator it belongs to. */
@@ -12,6 +15,34 @@ export interface ControlContext {
   push(payload: unknown): string
   /** Plays a fault on the next calls of one API (see `Fault`). */
   fail(target: string, fault: Fault): void
+  /** The meetings' clock and their start, end, join, leave. */
+  readonly timeline: Timeline
+  /** EVENT frames on or off. */
+  setEvents(enabled: boolean): void
+}
+
+const TIMELINE_STATUS = { notFound: 404, conflict: 409, badRequest: 400 } as const
+
+/** A meeting as the control API shows it after a change. */
+function meetingView(m: EmulatorMeeting) {
+  return {
+    conferenceId: m.conferenceId,
+    roomCode: m.roomCode,
+    title: m.title,
+    status: m.status,
+    startTime: m.startTime,
+    ...(m.endTime !== undefined ? { endTime: m.endTime } : {}),
+    activeNum: m.activeNum ?? 0,
+    attendNum: m.attendNum ?? 0,
+    statusSeqNum: m.statusSeqNum ?? 0,
+  }
+}
+
+interface MemberBody {
+  nick?: unknown
+  host?: unknown
+  external?: unknown
+  pstn?: unknown
 }
 
 const FAULT_TARGETS: readonly string[] = [...API_NAMES, 'webhook']
@@ -49,6 +80,61 @@ export function registerControlRoutes(app: FastifyInstance, ctx: ControlContext)
     }
     ctx.fail(target, fault)
     return { ok: true }
+  })
+
+  // The meetings' time: {"ms": 1800000} lets half an hour pass for the emulated meetings.
+  app.post<{ Body: { ms?: unknown } }>('/_emulator/clock/advance', async (req, reply) => {
+    const ms = req.body?.ms
+    if (typeof ms !== 'number' || !Number.isFinite(ms) || ms < 0)
+      return reply
+        .code(400)
+        .send({ error: 'bad_request', message: 'body must be {"ms": <milliseconds ≥ 0>}' })
+    const now = ctx.timeline.clock.advance(ms)
+    return { now, offsetMs: ctx.timeline.clock.offsetMs }
+  })
+
+  // start | end | join | leave; join and leave name someone: {"nick": "Bob", "external": true}.
+  app.post<{ Params: { code: string; op: string }; Body: MemberBody | undefined }>(
+    '/_emulator/meetings/:code/:op',
+    async (req, reply) => {
+      const { code, op } = req.params
+      const body = req.body ?? {}
+      try {
+        if (op === 'start') return { meeting: meetingView(ctx.timeline.start(code)) }
+        if (op === 'end') return { meeting: meetingView(ctx.timeline.end(code)) }
+        if (op !== 'join' && op !== 'leave')
+          return reply.code(404).send({ error: 'not_found', message: 'use start, end, join or leave' })
+        if (typeof body.nick !== 'string')
+          return reply
+            .code(400)
+            .send({ error: 'bad_request', message: 'body must be {"nick": "<name>", ...}' })
+        const change =
+          op === 'join'
+            ? ctx.timeline.join(code, body.nick, {
+                host: body.host === true,
+                external: body.external === true,
+                pstn: body.pstn === true,
+              })
+            : ctx.timeline.leave(code, body.nick)
+        const now = ctx.timeline.clock.now()
+        return {
+          meeting: meetingView(change.meeting),
+          member: memberModel(change.member, change.meeting.conferenceId, now),
+        }
+      } catch (err) {
+        if (!(err instanceof TimelineError)) throw err
+        return reply.code(TIMELINE_STATUS[err.kind]).send({ error: err.kind, message: err.message })
+      }
+    },
+  )
+
+  // {"enabled": false}: DingTalk pushes no meeting events, so the bot must poll.
+  app.post<{ Body: { enabled?: unknown } }>('/_emulator/events', async (req, reply) => {
+    const enabled = req.body?.enabled
+    if (typeof enabled !== 'boolean')
+      return reply.code(400).send({ error: 'bad_request', message: 'body must be {"enabled": true|false}' })
+    ctx.setEvents(enabled)
+    return { enabled }
   })
 
   // Long poll: the replies recorded for one session webhook, or sent through the robot OpenAPI to

@@ -3,8 +3,11 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify'
 import type { ApiName } from '../dingtalk/errors.js'
 import { registerControlRoutes } from './control.js'
+import { MeetingEvents } from './events.js'
 import { StreamGateway, type StreamGatewayOptions } from './gateway.js'
 import type { EmulatorMeeting } from './meetings.js'
+import { memberModel } from './members.js'
+import { EmulatorClock, Timeline } from './timeline.js'
 import type { Fault, RecordedReply } from './types.js'
 
 export interface EmulatorOptions {
@@ -15,7 +18,9 @@ export interface EmulatorOptions {
   tokenTtlSeconds?: number
   host?: string
   port?: number
-  /** Knobs of the stream gateway (ticket lifetime, re-push delay, pings...). */
+  /** Real time for the emulator's clock (default `Date.now`); `clock.advance` adds to it. */
+  now?: () => number
+  /** Knobs of the stream gateway (ticket lifetime, re-push delay, pings, events on or off...). */
   stream?: Omit<StreamGatewayOptions, 'clientId' | 'clientSecret'>
   /**
    * Serve HTTPS (and the stream over wss) with this key and certificate, as DingTalk does; the bot
@@ -52,6 +57,12 @@ export class DingTalkEmulator {
   readonly webhookAnswers: number[] = []
   /** The Stream-mode gateway: open endpoint and WebSocket server on the same port. */
   readonly stream: StreamGateway
+  /** The emulated meetings' time: real time plus what `clock.advance(ms)` added. */
+  readonly clock: EmulatorClock
+  /** The timeline's changes as EVENT frames; hold, release, duplicate for tests. */
+  readonly events: MeetingEvents
+  /** Start, end, join, leave: the meetings change, and EVENT frames say so. */
+  readonly timeline: Timeline
   private readonly faults = new Map<FaultTarget, Fault[]>()
   private readonly tokens = new Set<string>()
   /** Every access token ever issued, revoked or not: tests check none of them reaches a log. */
@@ -62,6 +73,7 @@ export class DingTalkEmulator {
 
   private constructor(readonly opts: EmulatorOptions) {
     this.meetings = opts.meetings
+    this.clock = new EmulatorClock(opts.now)
     // Force-close on close(): a client may hold a socket it never sent a request on (an aborted
     // gateway call), which Node counts as busy until headersTimeout, stalling close() for a minute.
     const server = { logger: false, keepAliveTimeout: 60_000, forceCloseConnections: true } as const
@@ -75,13 +87,29 @@ export class DingTalkEmulator {
       clientId: opts.clientId,
       clientSecret: opts.clientSecret,
     })
+    this.events = new MeetingEvents(this.stream, () => this.clock.now())
+    this.timeline = new Timeline(() => this.meetings, this.clock, this.events)
     const control = opts.control
     if (control) {
       registerControlRoutes(this.app, {
-        info: () => control.info(),
+        info: () => ({
+          ...control.info(),
+          // The emulator's own view: what the timeline did shows at once.
+          meetings: this.meetings.map((m) => ({
+            roomCode: m.roomCode,
+            title: m.title,
+            status: m.status,
+            startTime: m.startTime,
+            activeNum: m.activeNum ?? 0,
+          })),
+          now: this.clock.now(),
+          eventsEnabled: this.stream.eventsEnabled,
+        }),
         replies: () => this.replies,
         push: (p) => this.stream.push(p),
         fail: (target, fault) => this.fail(target as FaultTarget, fault),
+        timeline: this.timeline,
+        setEvents: (enabled) => this.stream.setEvents(enabled),
       })
     }
   }
@@ -252,6 +280,29 @@ export class DingTalkEmulator {
         },
       }
     })
+
+    // Paged like DingTalk: 128 a page by default, the first page without nextToken or with "0",
+    // and "0" once there is no further page (as in fixtures/conference-members.json).
+    app.get<{ Params: { id: string }; Querystring: { maxResults?: string; nextToken?: string } }>(
+      '/v1.0/conference/videoConferences/:id/members',
+      async (req, reply) => {
+        if (await this.intercept('conference.members', reply)) return reply
+        if (!this.authorized(req.headers['x-acs-dingtalk-access-token'], reply)) return reply
+        const m = this.meetings.find((x) => x.conferenceId === req.params.id)
+        if (!m) return reply.code(404).send(this.errorBody('roomNotFound'))
+        if (m.forbidden) return reply.code(403).send(this.errorBody('noPermission'))
+        const all = m.members ?? []
+        const size = Math.max(1, Math.min(Number(req.query.maxResults) || 128, 300))
+        const offset = Math.max(0, Math.floor(Number(req.query.nextToken) || 0))
+        const more = offset + size < all.length
+        const now = this.clock.now()
+        return {
+          memberModels: all.slice(offset, offset + size).map((x) => memberModel(x, m.conferenceId, now)),
+          nextToken: more ? String(offset + size) : '0',
+          totalCount: all.length,
+        }
+      },
+    )
 
     const robotSend =
       (api: 'robot.groupSend' | 'robot.otoSend') =>

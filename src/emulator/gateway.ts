@@ -4,6 +4,15 @@ import type { Duplex } from 'node:stream'
 import { Server as TlsServer } from 'node:tls'
 import type { FastifyInstance, FastifyReply } from 'fastify'
 import { type RawData, type WebSocket, WebSocketServer } from 'ws'
+import {
+  EVENT_TOPIC,
+  type EventAckRecord,
+  type EventPort,
+  type EventSpec,
+  eventAckStatus,
+  eventFrame,
+  subscribesTo,
+} from './events.js'
 
 export const GATEWAY_OPEN_PATH = '/v1.0/gateway/connections/open'
 export const GATEWAY_CONNECT_PATH = '/connect'
@@ -25,6 +34,13 @@ export interface StreamGatewayOptions {
   readonly maxRedeliveries?: number
   /** Send a SYSTEM ping to every live socket this often; 0 never does. */
   readonly pingIntervalMs?: number
+  /**
+   * Push EVENT frames (meeting events) to the connections that subscribed to them; false pushes
+   * none, as when the app's console subscribes to no events: the bot must poll. Default true.
+   */
+  readonly events?: boolean
+  /** `eventCorpId` of EVENT frames. */
+  readonly corpId?: string
 }
 
 /** An ack the bot sent for a pushed frame. */
@@ -56,6 +72,8 @@ export interface ConnectionRecord {
   closeCode: number | undefined
   /** Sends nothing any more, not even pongs: a half-open socket as far as the bot can tell. */
   silent: boolean
+  /** What the open call that got this connection's ticket subscribed to. */
+  readonly subscriptions: readonly unknown[]
 }
 
 interface Live {
@@ -70,6 +88,8 @@ interface Pending {
   readonly messageIds: string[]
   readonly topic: string
   readonly data: string
+  /** Set for an EVENT frame: re-pushed only to connections subscribed to it. */
+  readonly event?: EventSpec
   pushedAt: number
   deliveries: number
   timer?: NodeJS.Timeout
@@ -121,9 +141,13 @@ function newMessageId(): string {
  * hands out single-use tickets, `GET /connect?ticket=` upgrades to a WebSocket speaking DingTalk's
  * frame protocol. Knobs for tests: push robot frames, ping, announce a disconnect, drop sockets,
  * refuse handshakes, go silent, re-push unacked frames (new messageId, same data), send junk. It records acks and pongs.
+ * EVENT frames (meeting events, `pushEvent`) go only to connections whose open call subscribed to
+ * them, and can be turned off (`events: false`, `setEvents`).
  */
-export class StreamGateway {
+export class StreamGateway implements EventPort {
   readonly acks: AckRecord[] = []
+  /** Acks of EVENT frames (also in `acks`), with their status. */
+  readonly eventAcks: EventAckRecord[] = []
   readonly pongs: PongRecord[] = []
   /** Every connection ever accepted, in order, with its open and close times. */
   readonly connections: ConnectionRecord[] = []
@@ -144,11 +168,16 @@ export class StreamGateway {
   duplicateAcks = 0
   /** Frames from the bot that are neither an ack nor a pong. */
   strayFrames = 0
+  /** EVENT frames pushed first (not re-pushes); events with no subscribed connection; events off. */
+  eventsPushed = 0
+  eventsUndelivered = 0
+  eventsSuppressed = 0
+  private eventsOn: boolean
 
   private readonly opts: Required<StreamGatewayOptions>
   private readonly wss = new WebSocketServer({ noServer: true, autoPong: false, maxPayload: 1 << 20 })
   private readonly live = new Map<string, Live>()
-  private readonly tickets = new Map<string, number>()
+  private readonly tickets = new Map<string, { expires: number; subscriptions: readonly unknown[] }>()
   private readonly pending = new Map<string, Pending>()
   private readonly pings = new Map<string, string>()
   private readonly acksById = new Map<string, AckRecord>()
@@ -171,8 +200,11 @@ export class StreamGateway {
       redeliverAfterMs: 2_000,
       maxRedeliveries: 3,
       pingIntervalMs: 0,
+      events: true,
+      corpId: 'dingcorpEmulator',
       ...opts,
     }
+    this.eventsOn = this.opts.events
     this.route(intercept)
     app.server.on('upgrade', this.onUpgrade)
     if (this.opts.pingIntervalMs > 0) {
@@ -212,6 +244,50 @@ export class StreamGateway {
     clearTimeout(this.pending.get(messageId)?.timer)
     this.pending.set(messageId, p)
     this.pushed++
+    this.deliver(messageId, p, live)
+    return messageId
+  }
+
+  get eventsEnabled(): boolean {
+    return this.eventsOn
+  }
+
+  /** Turns EVENT frames on or off (frames already pushed are still re-pushed until acked). */
+  setEvents(enabled: boolean): void {
+    this.eventsOn = enabled
+  }
+
+  /**
+   * Pushes an EVENT frame to one live connection subscribed to it (random unless chosen), re-pushed
+   * like a CALLBACK frame until acked SUCCESS (an ack saying LATER asks for a re-push). Returns the
+   * messageId, or undefined when events are off or no connection subscribed (counted, not thrown:
+   * DingTalk does not tell the app about events it could not deliver).
+   */
+  pushEvent(spec: EventSpec, opts: { connection?: string; messageId?: string } = {}): string | undefined {
+    if (!this.eventsOn) {
+      this.eventsSuppressed++
+      return undefined
+    }
+    const subscribed = [...this.live.values()].filter(
+      (l) => (!opts.connection || l.record.id === opts.connection) && this.wants(l, spec),
+    )
+    const live = subscribed[Math.floor(Math.random() * subscribed.length)]
+    if (!live) {
+      this.eventsUndelivered++
+      return undefined
+    }
+    const messageId = opts.messageId ?? newMessageId()
+    const p: Pending = {
+      original: messageId,
+      messageIds: [messageId],
+      topic: EVENT_TOPIC,
+      data: spec.data,
+      event: spec,
+      pushedAt: performance.now(),
+      deliveries: 0,
+    }
+    this.pending.set(messageId, p)
+    this.eventsPushed++
     this.deliver(messageId, p, live)
     return messageId
   }
@@ -303,11 +379,12 @@ export class StreamGateway {
       const problem = this.checkOpenBody(req.body)
       if (problem) return reply.code(400).send(errorBody(problem.code, problem.message))
       const now = Date.now()
-      for (const [t, expires] of this.tickets) if (expires < now) this.tickets.delete(t)
+      for (const [t, { expires }] of this.tickets) if (expires < now) this.tickets.delete(t)
       const ticket = randomUUID()
-      this.tickets.set(ticket, now + this.opts.ticketTtlMs)
+      const subscriptions = (req.body as { subscriptions: unknown[] }).subscriptions
+      this.tickets.set(ticket, { expires: now + this.opts.ticketTtlMs, subscriptions })
       this.issuedTickets.push(ticket)
-      this.lastSubscriptions = (req.body as { subscriptions: unknown[] }).subscriptions
+      this.lastSubscriptions = subscriptions
       return { endpoint: `${this.wsBase()}${GATEWAY_CONNECT_PATH}`, ticket }
     })
   }
@@ -343,24 +420,27 @@ export class StreamGateway {
   private readonly onUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer): void => {
     socket.on('error', () => socket.destroy())
     this.handshakeAttempts++
-    const refusal = this.admit(req.url ?? '/')
-    if (refusal) this.reject(socket, refusal)
-    else this.wss.handleUpgrade(req, socket, head, (ws) => this.accept(ws))
+    const admitted = this.admit(req.url ?? '/')
+    if (typeof admitted === 'number') this.reject(socket, admitted)
+    else this.wss.handleUpgrade(req, socket, head, (ws) => this.accept(ws, admitted))
   }
 
-  /** The HTTP status that refuses this handshake, or undefined to accept it. Uses up the ticket. */
-  private admit(path: string): number | undefined {
+  /**
+   * The HTTP status that refuses this handshake, or the subscriptions of the open call that got
+   * the ticket, to accept it. Uses up the ticket.
+   */
+  private admit(path: string): number | readonly unknown[] {
     const url = new URL(path, 'http://gateway')
     if (url.pathname !== GATEWAY_CONNECT_PATH || this.closed) return 404
     const ticket = url.searchParams.get('ticket') ?? ''
-    const expires = this.tickets.get(ticket)
+    const issued = this.tickets.get(ticket)
     this.tickets.delete(ticket)
-    if (expires === undefined || expires < Date.now()) return 401
+    if (issued === undefined || issued.expires < Date.now()) return 401
     if (this.refuse.count > 0) {
       this.refuse.count--
       return this.refuse.status
     }
-    return undefined
+    return issued.subscriptions
   }
 
   private reject(socket: Duplex, status: number): void {
@@ -369,13 +449,14 @@ export class StreamGateway {
     socket.destroy()
   }
 
-  private accept(ws: WebSocket): void {
+  private accept(ws: WebSocket, subscriptions: readonly unknown[]): void {
     const record: ConnectionRecord = {
       id: `conn-${++this.connSeq}`,
       openedAt: Date.now(),
       closedAt: undefined,
       closeCode: undefined,
       silent: false,
+      subscriptions,
     }
     const live: Live = { record, ws }
     this.connections.push(record)
@@ -418,11 +499,17 @@ export class StreamGateway {
       this.pongWaiters.settle(messageId, pong)
       return
     }
-    // Any push of the frame acked ends its re-pushes, whichever messageId it carried.
+    // Any push of the frame acked ends its re-pushes, whichever messageId it carried; an event
+    // acked LATER keeps them (the bot asks to be told again).
     const p = this.pending.get(messageId)
-    if (p) {
+    const status = p?.event ? eventAckStatus(frame) : undefined
+    if (p && status !== 'LATER') {
       clearTimeout(p.timer)
       for (const id of p.messageIds) this.pending.delete(id)
+    }
+    if (p?.event) {
+      const { eventId, eventType } = p.event
+      this.eventAcks.push({ messageId, eventId, eventType, status, connectionId: live.record.id, at })
     }
     const original = p && p.original !== messageId ? p.original : undefined
     const ack: AckRecord = {
@@ -451,14 +538,16 @@ export class StreamGateway {
   private deliver(messageId: string, p: Pending, live: Live): void {
     p.deliveries++
     p.pushedAt = performance.now()
-    this.send(live, this.callbackFrame(live, messageId, p))
+    this.send(live, this.pushFrame(live, messageId, p))
     if (this.opts.redeliverAfterMs <= 0 || p.deliveries > this.opts.maxRedeliveries) return
     p.timer = setTimeout(() => this.redeliver(messageId, p), this.opts.redeliverAfterMs)
   }
 
   private redeliver(messageId: string, p: Pending): void {
     if (this.pending.get(messageId) !== p || this.closed) return
-    const candidates = [...this.live.values()].filter((l) => l.ws.readyState === l.ws.OPEN)
+    const candidates = [...this.live.values()].filter(
+      (l) => l.ws.readyState === l.ws.OPEN && (!p.event || this.wants(l, p.event)),
+    )
     const live = candidates[Math.floor(Math.random() * candidates.length)]
     if (!live) {
       p.timer = setTimeout(() => this.redeliver(messageId, p), this.opts.redeliverAfterMs)
@@ -483,6 +572,11 @@ export class StreamGateway {
     return live
   }
 
+  /** An open connection whose open call subscribed to this event. */
+  private wants(live: Live, spec: EventSpec): boolean {
+    return live.ws.readyState === live.ws.OPEN && subscribesTo(live.record.subscriptions, spec.eventType)
+  }
+
   private send(live: Live, frame: string | Buffer): void {
     if (live.record.silent || live.ws.readyState !== live.ws.OPEN) return
     live.ws.send(frame)
@@ -503,7 +597,9 @@ export class StreamGateway {
     }
   }
 
-  private callbackFrame(live: Live, messageId: string, p: Pending): string {
+  private pushFrame(live: Live, messageId: string, p: Pending): string {
+    const headers = this.headers(live, messageId, p.topic)
+    if (p.event) return eventFrame(headers, p.event, this.opts.corpId, this.opts.clientId)
     return JSON.stringify({
       specVersion: '1.0',
       type: 'CALLBACK',

@@ -1,4 +1,5 @@
 import { readFile } from 'node:fs/promises'
+import { type CrowdEntry, countsOf, crowd, type EmulatorMember } from './members.js'
 
 /** A meeting as the emulator stores it: the union of what DingTalk's conference APIs return. */
 export interface EmulatorMeeting {
@@ -18,8 +19,16 @@ export interface EmulatorMeeting {
   externalLinkUrl?: string
   bizType?: string
   scheduleConferenceId?: string
+  calendarEventId?: string
   /** The app may not read this meeting: DingTalk answers 403 noPermission. */
   forbidden?: boolean
+  /**
+   * Who joined, is being called or left (members API). A meeting without a list (a meetings file
+   * that gives only counts) answers an empty one; the timeline starts one at the first join.
+   */
+  members?: EmulatorMember[]
+  /** Bumped by every change the timeline makes; events carry it so the bot can order them. */
+  statusSeqNum?: number
 }
 
 const MIN = 60_000
@@ -32,10 +41,42 @@ function link(roomCode: string, token: string): string {
   return `https://meeting.dingtalk.com/app?roomCode=${roomCode}&token=${token}`
 }
 
+/** Members and the counts that follow from them, so the card and the member list agree. */
+function attended(startTime: number, entries: readonly CrowdEntry[]) {
+  const members = crowd(startTime, entries)
+  return { members, ...countsOf(members) }
+}
+
+/** Last week's stand-up and this week's: the same team, this week two have left already. */
+const STANDUP_TEAM = [
+  'Han Meimei',
+  'Li Lei',
+  'Lucy Wang',
+  'Tom Zhang',
+  '张伟',
+  '王芳',
+  '刘洋',
+  '陈静',
+  '赵磊',
+]
+
+function standup(startTime: number, live: boolean) {
+  return attended(
+    startTime,
+    STANDUP_TEAM.map((nick, i) => ({
+      nick,
+      joinedAt: i % 3,
+      ...(live ? (i >= 7 ? { leftAt: 5 } : {}) : { leftAt: 12 + (i % 4) }),
+      ...(i === 0 ? { host: true } : {}),
+    })),
+  )
+}
+
 /**
  * Sample meetings covering every card state, relative to `now` so they always look current:
- * in progress, not started, ended, a recurring room code with several instances, one the app may
- * not read. Room code 999 999 999 does not exist.
+ * in progress, not started (one in a few minutes, to try `:start`), ended, a recurring room code
+ * with several instances, one the app may not read. The live and ended ones have members whose
+ * numbers are the card's. Room code 999 999 999 does not exist.
  */
 export function sampleMeetings(now: number): EmulatorMeeting[] {
   const at = (minutes: number) => now + minutes * MIN
@@ -48,8 +89,15 @@ export function sampleMeetings(now: number): EmulatorMeeting[] {
       startTime: at(-25),
       creatorNick: '张伟',
       creatorId: 'unionQx81',
-      activeNum: 5,
-      attendNum: 6,
+      // 5 in the meeting now, 6 joined in total.
+      ...attended(at(-25), [
+        { nick: '张伟', joinedAt: 0, host: true },
+        { nick: '王芳', joinedAt: 1, coHost: true },
+        { nick: 'Alice Chen', joinedAt: 3, external: true },
+        { nick: '138****5678', joinedAt: 8, pstn: true },
+        { nick: 'Han Meimei', joinedAt: 2, leftAt: 12 },
+        { nick: 'Li Lei', joinedAt: 14 },
+      ]),
       invitedNum: 14,
       cloudRecordStatus: 1,
       externalLinkUrl: link('615902734', '1_4c7f'),
@@ -74,8 +122,21 @@ export function sampleMeetings(now: number): EmulatorMeeting[] {
       startTime: at(-24 * 60),
       endTime: at(-24 * 60 + 90),
       creatorNick: 'Li Lei',
-      activeNum: 0,
-      attendNum: 12,
+      // 12 attended, none left in the meeting.
+      ...attended(at(-24 * 60), [
+        { nick: 'Li Lei', joinedAt: 0, leftAt: 90, host: true },
+        { nick: 'Han Meimei', joinedAt: 0, leftAt: 90, coHost: true },
+        { nick: '张伟', joinedAt: 1, leftAt: 90 },
+        { nick: '王芳', joinedAt: 2, leftAt: 88 },
+        { nick: '刘洋', joinedAt: 2, leftAt: 61 },
+        { nick: '陈静', joinedAt: 5, leftAt: 90 },
+        { nick: 'Lucy Wang', joinedAt: 5, leftAt: 45 },
+        { nick: 'Tom Zhang', joinedAt: 10, leftAt: 90 },
+        { nick: '赵磊', joinedAt: 15, leftAt: 75 },
+        { nick: '孙丽', joinedAt: 20, leftAt: 90 },
+        { nick: 'Bob Miller', joinedAt: 30, leftAt: 60, external: true },
+        { nick: '139****2468', joinedAt: 40, leftAt: 70, pstn: true },
+      ]),
       invitedNum: 14,
       cloudRecordStatus: 3,
       externalLinkUrl: link('427212345', '1_9b2e'),
@@ -91,14 +152,25 @@ export function sampleMeetings(now: number): EmulatorMeeting[] {
         startTime: at(offset),
         ...(offset < -60 ? { endTime: at(offset + 15) } : {}),
         creatorNick: 'Han Meimei',
-        activeNum: offset < 0 && offset > -60 ? 7 : 0,
-        attendNum: offset < 0 ? 9 : 0,
+        // Ended: 9 attended; running: 7 in, 9 joined; booked: nobody yet.
+        ...(offset < 0 ? standup(at(offset), offset > -60) : { activeNum: 0, attendNum: 0 }),
         invitedNum: 10,
         externalLinkUrl: link('728301956', `1_w${i}`),
         bizType: '3',
         scheduleConferenceId: 'schedWeekly1',
       }),
     ),
+    {
+      conferenceId: id(4),
+      roomCode: '372615948',
+      title: 'Design sync',
+      status: 0,
+      startTime: at(5),
+      creatorNick: 'Lucy Wang',
+      invitedNum: 6,
+      externalLinkUrl: link('372615948', '1_d5e6'),
+      bizType: '3',
+    },
     {
       conferenceId: id(20),
       roomCode: '100200300',

@@ -16,13 +16,14 @@ export interface CardContext {
   readonly mention?: Mention
 }
 
-const STATUS_ICON = ['🕒', '⚪', '🟢'] as const
+export const STATUS_ICON = ['🕒', '⚪', '🟢'] as const
 
 function formatCount(n: number | undefined, locale: Locale): string {
   return n === undefined || !Number.isFinite(n) ? strings(locale).unknown : String(n)
 }
 
-function durationLine(c: ConferenceInfo, ctx: CardContext): string | undefined {
+/** How long it ran, runs or until it starts: the card's Duration line, also on the members card. */
+export function durationLine(c: ConferenceInfo, ctx: CardContext): string | undefined {
   const t = strings(ctx.locale)
   const start = c.startTime
   if (c.status === 1) {

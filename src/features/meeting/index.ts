@@ -4,6 +4,7 @@ import type { ConferenceClient } from '../../dingtalk/conference.js'
 import type { Store } from '../../store/store.js'
 import { cacheCommand } from './cache-command.js'
 import { meetingCommand } from './command.js'
+import { membersCommand } from './members-command.js'
 import { parseMeetingRef } from './reference.js'
 import { type CacheTtls, MeetingService, meetingCacheKeyspace } from './service.js'
 
@@ -21,8 +22,9 @@ export interface MeetingFeature extends Feature {
 }
 
 /**
- * `meeting <room code | conference id | join link>` (a bare room code or join link alike) and the
- * admins' `/cache clear`.
+ * `meeting <room code | conference id | join link>` (a bare room code or join link alike),
+ * `members <...>` (who is in it; it resolves room codes the same way, through the same cache) and
+ * the admins' `/cache clear`.
  */
 export function meetingFeature(deps: MeetingDeps): MeetingFeature {
   const service = new MeetingService(deps.conferences, deps.store, deps.flight, deps.ttls, deps.clock)
@@ -30,7 +32,7 @@ export function meetingFeature(deps: MeetingDeps): MeetingFeature {
   return {
     name: 'meeting',
     service,
-    commands: [meeting, cacheCommand(service)],
+    commands: [meeting, membersCommand(service), cacheCommand(service)],
     fallback: (text) => (parseMeetingRef(text) ? meeting : undefined),
     keyspaces: [meetingCacheKeyspace],
   }

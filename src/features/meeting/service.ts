@@ -1,6 +1,11 @@
 import { UserFacingError } from '../../core/errors.js'
 import type { Flight } from '../../core/flight.js'
-import type { ConferenceClient, ConferenceInfo, ConferenceSummary } from '../../dingtalk/conference.js'
+import type {
+  ConferenceClient,
+  ConferenceInfo,
+  ConferenceSummary,
+  MemberList,
+} from '../../dingtalk/conference.js'
 import type { Keyspace } from '../../store/keyspaces.js'
 import type { Store } from '../../store/store.js'
 import type { MeetingRef } from './reference.js'
@@ -101,6 +106,22 @@ export class MeetingService {
     return lookup
   }
 
+  /**
+   * The meeting, as `lookup` finds it, and who DingTalk lists for it: cached beside the meeting
+   * for as long as its status allows (seconds while it runs, a day once it ended), one upstream
+   * call for all who ask at once.
+   */
+  async members(ref: MeetingRef): Promise<{ lookup: MeetingLookup; list: MemberList }> {
+    const lookup = await this.lookup(ref)
+    const c = lookup.conference
+    const list = await this.cached(
+      `${MEETING_CACHE_PREFIX}members:${c.conferenceId}`,
+      () => this.ttlFor(c),
+      () => this.conferences.listMembers(c.conferenceId),
+    )
+    return { lookup, list }
+  }
+
   private async find(ref: MeetingRef): Promise<MeetingLookup> {
     if (ref.kind === 'conferenceId') {
       return { conference: await this.conference(ref.id), sharedCount: 1, choice: 'byId' }
@@ -127,7 +148,11 @@ export class MeetingService {
     const list = await this.cache.get(key)
     const ids = list ? (JSON.parse(list) as ConferenceSummary[]).map((c) => c.conferenceId) : []
     let n = 0
-    for (const k of [key, ...ids.map((id) => `${MEETING_CACHE_PREFIX}conf:${id}`)]) {
+    const perMeeting = ids.flatMap((id) => [
+      `${MEETING_CACHE_PREFIX}conf:${id}`,
+      `${MEETING_CACHE_PREFIX}members:${id}`,
+    ])
+    for (const k of [key, ...perMeeting]) {
       if ((await this.cache.get(k)) !== undefined) n++
       await this.cache.delete(k)
     }
