@@ -72,7 +72,8 @@ export class SqliteStore implements Store {
   /** Every key that may have a row in the file: a miss anywhere else needs no read. */
   private readonly inFile = new KeyFilter()
   private flushTimer: NodeJS.Timeout | undefined
-  private flushSoon: NodeJS.Immediate | undefined
+  /** A flush is queued for the end of the current task (a confirmed change is waiting). */
+  private flushSoon = false
   private readonly purgeTimer: NodeJS.Timeout
   private closed = false
 
@@ -143,8 +144,6 @@ export class SqliteStore implements Store {
   flush(): void {
     clearTimeout(this.flushTimer)
     this.flushTimer = undefined
-    if (this.flushSoon !== undefined) clearImmediate(this.flushSoon)
-    this.flushSoon = undefined
     if (this.pending.size === 0) return
     const batch = this.pending
     const commit = this.commit
@@ -215,14 +214,22 @@ export class SqliteStore implements Store {
   }
 
   /**
-   * The commit of the batch being gathered, sent on the next turn of the event loop rather than
-   * at the next tick of the write-behind timer: confirmed changes made in the same moment share
-   * one transaction (group commit).
+   * The commit of the batch being gathered, sent once the current task and its microtasks are
+   * through rather than at the next tick of the write-behind timer: confirmed changes made in
+   * the same moment (the frames of one socket read) share one transaction (group commit), and
+   * none waits behind the rest of the event loop's turn. The crash suite measured it: "done"
+   * committed later meant more answers sent twice after a kill (docs/reliability.md).
    */
   private committed(): Promise<void> {
     if (this.commit === undefined) {
       this.commit = new Commit()
-      this.flushSoon = setImmediate(() => this.flush())
+      if (!this.flushSoon) {
+        this.flushSoon = true
+        queueMicrotask(() => {
+          this.flushSoon = false
+          this.flush()
+        })
+      }
     }
     return this.commit.promise
   }

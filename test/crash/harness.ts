@@ -36,6 +36,7 @@ export class CrashRun {
   readonly confirmed: Confirmed[] = []
   /** Messages handed over and not answered yet at each kill. */
   readonly inFlightAtKills: number[] = []
+  readonly killedAt: number[] = []
   private bot: Bot | undefined
   /** Every bot process of the run, for their logs. */
   readonly bots: Bot[] = []
@@ -67,14 +68,17 @@ export class CrashRun {
       DINGTALK_TRANSPORTS: 'stream,http',
       BOT_USER_RATE_LIMIT: '10000',
       DINGTALK_API_QPS: '1000',
-      // One line per message at 120 messages a second is a pipe the test process must drain; a
+      // One line per message at 150 messages a second is a pipe the test process must drain; a
       // bot blocked on its stdout holds answers it has sent, undone: quiet, as a service ships.
       LOG_LEVEL: process.env.CRASH_LOG_LEVEL ?? 'warn',
       ...env,
     })
-    // The upstream is slow, so messages are in flight at a kill, some beyond the inline deadline.
-    for (let i = 0; i < 5000; i++)
-      emu.fail('conference.byRoomCode', { delayMs: i % 7 === 0 ? 1700 : 50 + (i % 5) * 60 })
+    // DingTalk's lookups take what they take from a data centre (a room list and a conference:
+    // several hundred ms), so messages are in flight at a kill, one in seven beyond the inline
+    // deadline (kept before "empty").
+    for (let i = 0; i < 10_000; i++) {
+      emu.fail('conference.byRoomCode', { delayMs: i % 7 === 0 ? 1700 : 300 + (i % 5) * 150 })
+    }
     // A session webhook that takes this long to answer widens the duplicate window: an answer
     // DingTalk took but whose "done" the bot had not committed when it died (docs/reliability.md).
     const webhookDelayMs = Number(process.env.CRASH_WEBHOOK_DELAY_MS ?? 0)
@@ -134,6 +138,7 @@ export class CrashRun {
     const bot = this.bot
     if (!bot) return
     bot.proc.kill('SIGKILL')
+    this.killedAt.push(Date.now())
     this.inFlightAtKills.push(this.handed().filter((s) => this.answers(s) === 0).length)
     await bot.exited
     this.bot = undefined
