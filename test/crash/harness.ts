@@ -171,17 +171,30 @@ export class CrashRun {
     return (s.inlineAnswer ? 1 : 0) + this.emu.replies.filter((r) => r.session === session).length
   }
 
-  /** The chat language a confirmed chat answers in now. */
+  /**
+   * The chat language a confirmed chat answers in now. The lookup may outlast the inline deadline
+   * (one in seven does here): then the answer comes by the session webhook, so read it there.
+   */
   async languageOf(conversationId: string): Promise<string> {
-    const payload = robotMessage({ text: 'm 615902734', conversationId })
+    const payload = robotMessage({
+      text: 'm 615902734',
+      conversationId,
+      sessionWebhook: this.emu.newSessionWebhook(),
+    })
+    const session = sessionOf(payload)
     const body = (await (
       await fetch(`${this.botUrl}/dingtalk/callback`, {
         method: 'POST',
         headers: signedHeaders(),
         body: JSON.stringify(payload),
       })
-    ).json()) as Record<string, { text?: string }>
-    const text = JSON.stringify(body)
+    ).json()) as { msgtype?: string }
+    let answer: unknown = body
+    if (body.msgtype === 'empty') {
+      await waitFor(() => this.emu.replies.some((r) => r.session === session), 10_000, 'the webhook answer')
+      answer = this.emu.replies.find((r) => r.session === session)?.body
+    }
+    const text = JSON.stringify(answer)
     return text.includes('In progress') ? 'en' : text.includes('进行中') ? 'zh-CN' : `unknown: ${text}`
   }
 
