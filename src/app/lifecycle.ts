@@ -45,6 +45,7 @@ export class Lifecycle {
     await recovery.stop()
     ledger.stopWaiting()
     const { pending } = await bot.drain(drainMs)
+    await recovery.settled()
     ledger.close()
     if (pending > 0) log.warn({ pending }, 'shutdown: replies still in flight after the drain bound')
     await server.close()

@@ -52,6 +52,8 @@ interface Entry {
 
 export const MAX_AGE_MS = 30 * 60_000
 
+const DONE = Promise.resolve()
+
 /** What a walk over the inbox found. */
 export interface Orphans {
   /** Taken over by this instance, oldest first: to be answered now. */
@@ -64,6 +66,10 @@ export class Inbox {
   private readonly clock: () => number
   private readonly maxAgeMs: number
   private renewal: NodeJS.Timeout | undefined
+  private leaving: string[] = []
+  /** The entries this instance holds: kept by it or taken over; the others are not its to release. */
+  private readonly owned = new Set<string>()
+  private released: Promise<void> | undefined
   /** Since start: messages taken over from a dead owner, and those dropped as too old. */
   taken = 0
   tooOld = 0
@@ -85,9 +91,11 @@ export class Inbox {
    * False when it is already recorded (a redelivery of a message being answered): the caller
    * must not hand it over again.
    */
-  keep(msg: InboundMessage): Promise<boolean> {
+  async keep(msg: InboundMessage): Promise<boolean> {
     const entry: Entry = { o: this.opts.owner, t: msg.sentAt, m: this.opts.codec.seal(JSON.stringify(msg)) }
-    return this.store.setIfAbsent(this.key(msg.id), JSON.stringify(entry), this.ttl(msg.sentAt))
+    const kept = await this.store.setIfAbsent(this.key(msg.id), JSON.stringify(entry), this.ttl(msg.sentAt))
+    if (kept) this.owned.add(msg.id)
+    return kept
   }
 
   /** An entry expires a minute after nobody could answer its message any more. */
@@ -95,9 +103,30 @@ export class Inbox {
     return Math.max(60_000, sentAt + this.maxAgeMs - this.clock() + 60_000)
   }
 
-  /** The message left: answered, or its failure logged. */
+  /**
+   * The message left: answered, or its failure logged. The deletes of one turn of the event loop
+   * go to the store together (one commit, with the "done" markers written meanwhile), not one
+   * each: measured (npm run bench, stream), a commit per answered message cost 9% of the answer
+   * rate on this 2-core VM.
+   */
   release(msgId: string): Promise<void> {
-    return this.store.delete(this.key(msgId))
+    // Most messages were never kept (a fast HTTP answer): nothing to delete, no store call.
+    if (!this.owned.delete(msgId)) return DONE
+    this.leaving.push(msgId)
+    this.released ??= new Promise<void>((resolve, reject) => {
+      setImmediate(() => {
+        const ids = this.leaving
+        this.leaving = []
+        this.released = undefined
+        Promise.all(ids.map((id) => this.store.delete(this.key(id)))).then(() => resolve(), reject)
+      })
+    })
+    return this.released
+  }
+
+  /** Resolves once the releases asked for so far have reached the store (before it closes). */
+  async settled(): Promise<void> {
+    await this.released?.catch(() => undefined)
   }
 
   /** Starts saying "this owner is alive" (renewed every third of the lease); idempotent. */
@@ -154,6 +183,7 @@ export class Inbox {
       // Another instance may be taking it over at the same moment: whoever swaps the owner wins.
       const taken = JSON.stringify({ ...entry, o: this.opts.owner })
       if (await this.store.compareAndSet(key, raw, taken, this.ttl(entry.t))) {
+        this.owned.add(msgId)
         mine.push({ msg: JSON.parse(plain) as InboundMessage, at: entry.t })
       }
     }

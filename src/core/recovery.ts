@@ -48,6 +48,11 @@ export class Recovery {
     await this.running
   }
 
+  /** After the drain: the inbox releases of the last answers reach the store before it closes. */
+  settled(): Promise<void> {
+    return this.inbox.settled()
+  }
+
   /** One walk over the inbox; a walk already running is not started twice. */
   sweep(): Promise<void> {
     this.running ??= this.walk().finally(() => {

@@ -1,5 +1,5 @@
 import { accessSync, constants, mkdirSync } from 'node:fs'
-import { parentPort, workerData } from 'node:worker_threads'
+import { parentPort, receiveMessageOnPort, workerData } from 'node:worker_threads'
 import Database from 'better-sqlite3'
 import type { FromWriter, ToWriter, WriterData } from './sqlite-file.js'
 
@@ -59,30 +59,60 @@ if (db) {
   const del = db.prepare('DELETE FROM kv WHERE key = ?')
   const purge = db.prepare('DELETE FROM kv WHERE expires_at <= ?')
   // Rows are flat `[key, value | null (delete), expiresAt, ...]`.
-  const writeAll = db.transaction((rows: Array<string | number | null>) => {
+  const apply = (rows: Array<string | number | null>): number => {
     for (let i = 0; i < rows.length; i += 3) {
       if (rows[i + 1] === null) del.run(rows[i])
       else upsert.run(rows[i], rows[i + 1], rows[i + 2])
     }
     return rows.length / 3
-  })
-  port.on('message', (m: ToWriter) => {
-    if ('close' in m) {
-      db.close()
-      send({ closed: true })
-      return
+  }
+  const commitAll = db.transaction((batches: string[]) =>
+    batches.map((rows) => apply(JSON.parse(rows) as Array<string | number | null>)),
+  )
+  /**
+   * Group commit: the batches waiting at the port when one arrives are committed with it, in one
+   * transaction, in order; each is answered once that transaction is committed. Under load the
+   * transactions grow instead of multiplying, so the store can send each moment's confirmed
+   * changes at once without a transaction each.
+   */
+  const batches = (first: ToWriter): ToWriter[] => {
+    const all = [first]
+    for (let next = receiveMessageOnPort(port); next; next = receiveMessageOnPort(port)) {
+      all.push(next.message as ToWriter)
     }
+    return all
+  }
+  const commitRun = (run: Array<{ seq: number; rows: string }>) => {
+    if (run.length === 0) return
     try {
-      let changes: number
-      if ('purge' in m) {
-        changes = purge.run(m.purge).changes
-      } else {
-        changes = writeAll(JSON.parse(m.rows) as Array<string | number | null>)
-      }
-      send({ seq: m.seq, changes })
+      const changes = commitAll(run.map((b) => b.rows))
+      for (const [i, b] of run.entries()) send({ seq: b.seq, changes: changes[i] ?? 0 })
     } catch (err) {
-      send({ seq: m.seq, ...failure(err) })
+      for (const b of run) send({ seq: b.seq, ...failure(err) })
     }
+  }
+  port.on('message', (first: ToWriter) => {
+    let run: Array<{ seq: number; rows: string }> = []
+    for (const m of batches(first)) {
+      if ('rows' in m) {
+        run.push(m)
+        continue
+      }
+      // A purge or close keeps its place in the order: what came before it is committed first.
+      commitRun(run)
+      run = []
+      if ('close' in m) {
+        db.close()
+        send({ closed: true })
+        return
+      }
+      try {
+        send({ seq: m.seq, changes: purge.run(m.purge).changes })
+      } catch (err) {
+        send({ seq: m.seq, ...failure(err) })
+      }
+    }
+    commitRun(run)
   })
   send({ ready: true })
 }

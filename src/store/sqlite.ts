@@ -214,11 +214,11 @@ export class SqliteStore implements Store {
   }
 
   /**
-   * The commit of the batch being gathered, sent once the current task and its microtasks are
-   * through rather than at the next tick of the write-behind timer: confirmed changes made in
-   * the same moment (the frames of one socket read) share one transaction (group commit), and
-   * none waits behind the rest of the event loop's turn. The crash suite measured it: "done"
-   * committed later meant more answers sent twice after a kill (docs/reliability.md).
+   * The commit of the batch being gathered: sent once the current task and its microtasks are
+   * through, so the confirmed changes of that moment (the frames of one socket read) share one
+   * transaction and none waits for the rest of the event loop's turn; the writer commits the
+   * batches that reach it together (group commit, sqlite-writer.ts). Measured with the crash
+   * suite: a commit a turn later meant more answers sent twice after a kill (docs/reliability.md).
    */
   private committed(): Promise<void> {
     if (this.commit === undefined) {

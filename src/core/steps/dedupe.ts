@@ -40,14 +40,16 @@ export function dedupe(ledger: Ledger, observer?: FlowObserver, inbox?: Owed): S
       observer?.duplicate(ctx)
       ctx.outcome = 'duplicate'
       // Answered already: nothing is owed any more. Being answered elsewhere: that one clears it.
-      if (claim === 'answered') await release(ctx)
+      if (claim === 'answered') void release(ctx)
       return
     }
     try {
       await next()
     } finally {
       await ledger.done(ctx.id).catch((err: unknown) => ctx.log.warn({ err }, 'could not mark message done'))
-      await release(ctx)
+      // Not awaited: its commit (with "done" in the same batch) is on its way either way, and a
+      // message must not hold its place in flight while the writer commits it.
+      void release(ctx)
     }
   }
 }
