@@ -242,7 +242,7 @@ export function loadConfig(env: Env): Config {
     redis: redisConfig(r),
     leaseMs: r.int('BOT_LEASE_MS', 60_000, 1000, 600_000),
     userRateLimit: r.int('BOT_USER_RATE_LIMIT', 10, 1, 10_000),
-    maxPending: r.int('BOT_MAX_PENDING', 2000, 10, 1_000_000),
+    maxPending: r.int('BOT_MAX_PENDING', 10_000, 10, 1_000_000),
     apiQps: r.int('DINGTALK_API_QPS', 18, 1, 1000),
     metricsToken: r.str('METRICS_TOKEN', '') as string,
     proxy: proxyConfig(r, mode),

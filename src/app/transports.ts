@@ -61,8 +61,8 @@ export function createTransports(deps: TransportDeps): Transports {
         log: deps.log,
         clock: deps.clock,
         timeoutMs: config.dingtalk.timeoutMs,
-        maxPending: config.maxPending,
         ...deps.tuning.stream,
+        maxPending: deps.tuning.stream.maxPending ?? config.maxPending,
         ...(deps.fetch ? { fetch: deps.fetch } : {}),
         ...(deps.wsAgent ? { wsAgent: deps.wsAgent } : {}),
       })

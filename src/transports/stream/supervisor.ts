@@ -52,7 +52,6 @@ export const DEFAULT_STREAM: StreamTuning = {
   // 4 / 64 gave 48 to 53 ms at the same answer rate. Smaller caps lowered the answer rate.
   handoffPerTurn: 4,
   maxInFlight: 64,
-  maxPending: 2000,
 }
 
 export interface StreamTransportOptions extends Partial<StreamTuning> {
@@ -112,7 +111,8 @@ export class StreamTransport {
       stableAfterMs: opts.stableAfterMs ?? DEFAULT_STREAM.stableAfterMs,
       handoffPerTurn: opts.handoffPerTurn ?? DEFAULT_STREAM.handoffPerTurn ?? 4,
       maxInFlight: opts.maxInFlight ?? DEFAULT_STREAM.maxInFlight ?? 64,
-      maxPending: opts.maxPending ?? DEFAULT_STREAM.maxPending ?? 2000,
+      // Config's BOT_MAX_PENDING (app/transports.ts); a bare transport in a test has no bound.
+      maxPending: opts.maxPending ?? Number.POSITIVE_INFINITY,
     }
     this.clock = opts.clock ?? Date.now
     this.log = opts.log.child({ component: 'stream' })
