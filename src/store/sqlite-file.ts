@@ -43,15 +43,12 @@ const WRITER = new URL(
 )
 
 function spawn(data: WriterData): Worker {
-  // The writer holds one batch at a time: a small heap of its own, so its garbage is collected
-  // soon instead of growing the process's memory under a burst.
-  const resourceLimits = { maxOldGenerationSizeMb: 48, maxYoungGenerationSizeMb: 8 }
-  if (!WRITER.pathname.endsWith('.ts')) return new Worker(WRITER, { workerData: data, resourceLimits })
+  if (!WRITER.pathname.endsWith('.ts')) return new Worker(WRITER, { workerData: data })
   // From the sources. Node 20 does not apply `--import tsx` in a worker's execArgv to the worker's
   // own entry module (ERR_UNKNOWN_FILE_EXTENSION), so the worker registers tsx, then imports it.
   const tsx = JSON.stringify(import.meta.resolve('tsx/esm/api'))
   const boot = `import(${tsx}).then((tsx) => { tsx.register(); return import(${JSON.stringify(WRITER.href)}) })`
-  return new Worker(boot, { eval: true, workerData: data, execArgv: [], resourceLimits })
+  return new Worker(boot, { eval: true, workerData: data, execArgv: [] })
 }
 
 /**
