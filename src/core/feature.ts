@@ -1,15 +1,16 @@
 import type { Keyspace } from '../store/keyspaces.js'
 import { type Command, CommandRegistry } from './commands.js'
 import { type ExplainFailure, Failures } from './errors.js'
+import type { EventHandler } from './event.js'
 
 /**
  * A feature is a folder that plugs into the core from outside: its commands, what it makes of
  * text that is no command, how its errors read, and which keys its state uses. The core names
  * no feature; the composition root lists them (`features/index.ts`).
  *
- * The next kinds of inbound traffic register here too, and go through the same de-dup, error
- * boundary and report as messages: platform events (EVENT frames such as meeting status changes)
- * and card button callbacks will be handler tables on this interface.
+ * Other kinds of inbound traffic register here too and go through the same de-dup, error
+ * boundary and report as messages: platform events (`events`, by `eventType`); card button
+ * callbacks will be the next handler table.
  */
 export interface Feature {
   readonly name: string
@@ -26,6 +27,8 @@ export interface Feature {
   readonly failures?: readonly ExplainFailure[]
   /** The keyspaces this feature's state lives in. */
   readonly keyspaces?: readonly Keyspace[]
+  /** Platform events this feature acts on, by `eventType` (`meeting_status_change`...). */
+  readonly events?: Readonly<Record<string, EventHandler>>
 }
 
 /** The features, put together once for the core: one registry, the fallbacks, the failures, the keys. */
@@ -35,6 +38,8 @@ export interface Assembled {
   readonly fallbacks: readonly ((text: string) => Command | undefined)[]
   readonly failures: Failures
   readonly keyspaces: readonly Keyspace[]
+  /** Every feature's handlers of each event type, in feature order. */
+  readonly events: ReadonlyMap<string, readonly EventHandler[]>
 }
 
 export function assemble(features: readonly Feature[]): Assembled {
@@ -47,5 +52,16 @@ export function assemble(features: readonly Feature[]): Assembled {
     fallbacks: features.flatMap((f) => (f.fallback ? [f.fallback] : [])),
     failures: new Failures(features.flatMap((f) => f.failures ?? [])),
     keyspaces: features.flatMap((f) => f.keyspaces ?? []),
+    events: eventTable(features),
   }
+}
+
+function eventTable(features: readonly Feature[]): Map<string, EventHandler[]> {
+  const table = new Map<string, EventHandler[]>()
+  for (const f of features) {
+    for (const [type, handler] of Object.entries(f.events ?? {})) {
+      table.set(type, [...(table.get(type) ?? []), handler])
+    }
+  }
+  return table
 }
