@@ -44,7 +44,13 @@ module.exports = {
       'config-is-a-leaf',
       'src/config.ts reads the environment; it needs only core/locale and how a Redis URL may be shown.',
       '^src/config\\.ts$',
-      ['^src/core/locale\\.ts$', '^src/store/redis-url\\.ts$'],
+      ['^src/core/locale\\.ts$', '^src/env-reader\\.ts$', '^src/store/redis-url\\.ts$'],
+    ),
+    onlyImports(
+      'env-reader-is-a-leaf',
+      'src/env-reader.ts validates environment values; it needs only how a Redis URL may be shown.',
+      '^src/env-reader\\.ts$',
+      ['^src/store/redis-url\\.ts$'],
     ),
     onlyImports('cards-are-pure', 'src/cards: pure renderers over the core types.', '^src/cards/', [
       '^src/cards/',
