@@ -4,12 +4,11 @@ import { KeyFilter } from './key-filter.js'
 import { type Keyspace, Keyspaces } from './keyspaces.js'
 import { MemoryStore } from './memory.js'
 import { DATA_FILE, DataFileError, describe, WriterThread } from './sqlite-file.js'
+import { NEVER, WriteQueue } from './sqlite-queue.js'
 import type { Store } from './store.js'
 
 export { DATA_FILE, DataFileError } from './sqlite-file.js'
 
-const NEVER = Number.MAX_SAFE_INTEGER
-const FLUSH_EVERY_MS = 10
 /**
  * Above every key that starts with a given prefix, in SQLite's byte order (UTF-8): no valid UTF-8
  * sequence starts above U+10FFFF's. `\uffff` would miss keys with characters beyond the BMP.
@@ -19,23 +18,12 @@ const TOP = '\u{10ffff}'
 /** How many entries the memory front holds; the file holds the rest. */
 export const MEMORY_ENTRIES = 20_000
 
-type Pending = { value: string; expiresAt: number } | null
 type Row = { value: string; expiresAt: number }
 type Persistence = Keyspace['persistence']
 
 export interface SqliteStoreOptions {
   readonly clock?: () => number
   readonly memoryEntries?: number
-}
-
-/** The commit of one batch, which every confirmed change in it waits for. */
-class Commit {
-  resolve: () => void = () => undefined
-  reject: (err: Error) => void = () => undefined
-  readonly promise = new Promise<void>((resolve, reject) => {
-    this.resolve = resolve
-    this.reject = reject
-  })
 }
 
 /** Crashes the process: a store that cannot write can no longer keep its promise of durability. */
@@ -63,22 +51,15 @@ export class SqliteStore implements Store {
   private readonly memory: MemoryStore
   private readonly stmt: Record<'one' | 'keys' | 'range', Database.Statement>
   private readonly clock: () => number
-  /** Changes not yet sent to the writer. */
-  private pending = new Map<string, Pending>()
-  /** Set while `pending` holds a confirmed change: that batch goes on the next turn of the loop. */
-  private commit: Commit | undefined
-  /** Batches the writer has not committed yet, oldest first: reads look here before the file. */
-  private readonly inflight = new Set<Map<string, Pending>>()
+  /** Changes on their way to the writer: reads look there before the file. */
+  private readonly queued: WriteQueue
   /** Every key that may have a row in the file: a miss anywhere else needs no read. */
   private readonly inFile = new KeyFilter()
-  private flushTimer: NodeJS.Timeout | undefined
-  /** A flush is queued for the end of the current task (a confirmed change is waiting). */
-  private flushSoon = false
   private readonly purgeTimer: NodeJS.Timeout
   private closed = false
 
   private constructor(
-    private readonly file: string,
+    file: string,
     private readonly db: Database.Database,
     private readonly writer: WriterThread,
     opts: SqliteStoreOptions,
@@ -89,6 +70,7 @@ export class SqliteStore implements Store {
       keys: db.prepare('SELECT key FROM kv').pluck(),
       range: db.prepare('SELECT key FROM kv WHERE key >= ? AND key < ? AND expires_at > ?').pluck(),
     }
+    this.queued = new WriteQueue(file, writer, this.clock, (err) => fail(file, err))
     this.memory = new MemoryStore({ clock: this.clock, maxEntries: opts.memoryEntries ?? MEMORY_ENTRIES })
     this.fillFilter()
     this.purgeTimer = setInterval(() => this.purge().catch((err) => fail(file, err)), 60_000)
@@ -123,9 +105,7 @@ export class SqliteStore implements Store {
   private fillFilter(): void {
     this.inFile.reset()
     for (const key of this.stmt.keys.iterate() as Iterable<string>) this.inFile.add(key)
-    for (const batch of [...this.inflight, this.pending]) {
-      for (const [key, row] of batch) if (row) this.inFile.add(key)
-    }
+    for (const key of this.queued.withValues()) this.inFile.add(key)
   }
 
   /** Drops expired rows from the file (on the writer thread); memory never answers with them anyway. */
@@ -142,43 +122,12 @@ export class SqliteStore implements Store {
 
   /** Sends everything changed so far to the writer, to be committed in one transaction. */
   flush(): void {
-    clearTimeout(this.flushTimer)
-    this.flushTimer = undefined
-    if (this.pending.size === 0) return
-    const batch = this.pending
-    const commit = this.commit
-    this.pending = new Map()
-    this.commit = undefined
-    if (this.closed) {
-      commit?.reject(new Error('the SQLite store is closed'))
-      return
-    }
-    const rows: Array<string | number | null> = []
-    for (const [key, row] of batch) rows.push(key, row ? row.value : null, row ? row.expiresAt : 0)
-    this.inflight.add(batch)
-    this.writer.send({ rows: JSON.stringify(rows) }, (err) => {
-      this.inflight.delete(batch)
-      if (!err) return commit?.resolve()
-      commit?.reject(new DataFileError(this.file, describe(err), { cause: err }))
-      fail(this.file, err)
-    })
+    this.queued.flush()
   }
 
   /** Resolves once the writer has committed everything sent to it. */
   written(): Promise<void> {
     return this.writer.idle()
-  }
-
-  /** The newest state of a key on its way to the file, if any. */
-  private queuedFor(key: string): Pending | undefined {
-    const p = this.pending.get(key)
-    if (p !== undefined || this.inflight.size === 0) return p
-    let found: Pending | undefined
-    for (const batch of this.inflight) {
-      const b = batch.get(key)
-      if (b !== undefined) found = b
-    }
-    return found
   }
 
   /**
@@ -189,7 +138,7 @@ export class SqliteStore implements Store {
     // Every key queued with a value was added to the filter, so "certainly not" rules out the
     // queues and the file alike (most misses: new message ids, chats without settings).
     if (!this.inFile.mightHave(key)) return false
-    const queued = this.queuedFor(key)
+    const queued = this.queued.newest(key)
     if (queued === null) return false // deleted; the file catches up with the next batch
     const now = this.clock()
     const row = queued ?? (this.stmt.one.get(key, now) as Row | undefined)
@@ -204,34 +153,13 @@ export class SqliteStore implements Store {
   }
 
   private queue(key: string, value: string | null, ttlMs?: number): void {
-    if (value === null) {
-      this.pending.set(key, null)
-    } else {
-      this.pending.set(key, { value, expiresAt: ttlMs === undefined ? NEVER : this.clock() + ttlMs })
-      this.inFile.add(key)
-    }
-    this.flushTimer ??= setTimeout(() => this.flush(), FLUSH_EVERY_MS)
+    this.queued.put(key, value, ttlMs)
+    if (value !== null) this.inFile.add(key)
   }
 
-  /**
-   * The commit of the batch being gathered: sent once the current task and its microtasks are
-   * through, so the confirmed changes of that moment (the frames of one socket read) share one
-   * transaction and none waits for the rest of the event loop's turn; the writer commits the
-   * batches that reach it together (group commit, sqlite-writer.ts). Measured with the crash
-   * suite: a commit a turn later meant more answers sent twice after a kill (docs/reliability.md).
-   */
+  /** The commit of the batch being gathered (`WriteQueue.committed`). */
   private committed(): Promise<void> {
-    if (this.commit === undefined) {
-      this.commit = new Commit()
-      if (!this.flushSoon) {
-        this.flushSoon = true
-        queueMicrotask(() => {
-          this.flushSoon = false
-          this.flush()
-        })
-      }
-    }
-    return this.commit.promise
+    return this.queued.committed()
   }
 
   // Everything below runs synchronously on the memory front (a miss reads the file once): no
@@ -301,12 +229,10 @@ export class SqliteStore implements Store {
     const inFile = new Set(this.stmt.range.all(prefix, prefix + TOP, now) as string[])
     const keys = new Set(inFile)
     for (const key of this.memory.keys()) if (key.startsWith(prefix)) keys.add(key)
-    for (const batch of [...this.inflight, this.pending]) {
-      for (const key of batch.keys()) if (key.startsWith(prefix)) keys.add(key)
-    }
+    for (const key of this.queued.keys()) if (key.startsWith(prefix)) keys.add(key)
     let live = 0
     for (const key of keys) {
-      const queued = this.queuedFor(key)
+      const queued = this.queued.newest(key)
       const inQueueOrFile = queued === undefined ? inFile.has(key) : queued !== null && queued.expiresAt > now
       if (this.memory.has(key) || inQueueOrFile) live++
       this.memory.deleteNow(key)
@@ -321,9 +247,7 @@ export class SqliteStore implements Store {
     // Every key that may be live under the prefix (file, memory, queues); `get` knows which wins.
     const keys = new Set(this.stmt.range.all(prefix, prefix + TOP, this.clock()) as string[])
     for (const key of this.memory.keys()) if (key.startsWith(prefix)) keys.add(key)
-    for (const batch of [...this.inflight, this.pending]) {
-      for (const key of batch.keys()) if (key.startsWith(prefix)) keys.add(key)
-    }
+    for (const key of this.queued.keys()) if (key.startsWith(prefix)) keys.add(key)
     const out: Array<[string, string]> = []
     for (const key of keys) {
       const value = await this.get(key)
@@ -353,7 +277,7 @@ export class SqliteStore implements Store {
 
   async close(): Promise<void> {
     if (this.closed) return
-    this.flush()
+    this.queued.close()
     this.closed = true
     clearInterval(this.purgeTimer)
     await this.written()
