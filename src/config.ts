@@ -52,6 +52,17 @@ export interface Config {
   readonly maxPending: number
   /** Our own budget of calls per second per DingTalk API (DingTalk allows about 20). */
   readonly apiQps: number
+  /** The `watch` feature: poll interval, the quota share polling may spend, the caps (docs/watch.md). */
+  readonly watch: {
+    /** The shortest poll interval: close to a watched meeting's start and while it runs. */
+    readonly pollMs: number
+    /** The org's monthly API quota (DingTalk's standard edition: 5,000 calls). */
+    readonly monthlyQuota: number
+    /** The share of it polling for watches may spend, 0 to 1. */
+    readonly quotaShare: number
+    readonly maxPerChat: number
+    readonly maxTotal: number
+  }
   /** Bearer token for GET /metrics; empty: open. */
   readonly metricsToken: string
   /**
@@ -132,6 +143,13 @@ export function loadConfig(env: Env): Config {
     userRateLimit: r.int('BOT_USER_RATE_LIMIT', 10, 1, 10_000),
     maxPending: r.int('BOT_MAX_PENDING', 10_000, 10, 1_000_000),
     apiQps: r.int('DINGTALK_API_QPS', 18, 1, 1000),
+    watch: {
+      pollMs: r.int('BOT_WATCH_POLL_MS', 60_000, 1000, 3_600_000),
+      monthlyQuota: r.int('BOT_MONTHLY_API_QUOTA', 5000, 0, 100_000_000),
+      quotaShare: share(r, 'BOT_WATCH_QUOTA_SHARE', 0.2),
+      maxPerChat: r.int('BOT_WATCH_MAX_PER_CHAT', 10, 1, 1000),
+      maxTotal: r.int('BOT_WATCH_MAX', 100, 1, 100_000),
+    },
     metricsToken: r.str('METRICS_TOKEN', '') as string,
     proxy: proxyConfig(r, mode),
     emulator: {
@@ -141,6 +159,18 @@ export function loadConfig(env: Env): Config {
   }
   if (r.problems.length > 0) throw new ConfigError(r.problems)
   return deepFreeze(config)
+}
+
+/** A fraction from 0 to 1 (`0.2`, or `20%`). */
+function share(r: EnvReader, name: string, fallback: number): number {
+  const raw = r.str(name)
+  if (raw === undefined) return fallback
+  const n = raw.endsWith('%') ? Number(raw.slice(0, -1)) / 100 : Number(raw)
+  if (!Number.isFinite(n) || n < 0 || n > 1 || raw === '%') {
+    r.problems.push(`${name} must be a fraction from 0 to 1 (e.g. 0.2) or a percentage (20%), got "${raw}"`)
+    return fallback
+  }
+  return n
 }
 
 function redisConfig(r: EnvReader): Config['redis'] {
@@ -225,6 +255,11 @@ export function describeConfig(c: Config): Record<string, string> {
     REDIS_URL: c.redis ? redactRedisUrl(c.redis.url) : '(not set: embedded SQLite store)',
     ...(c.redis ? { REDIS_KEY_PREFIX: c.redis.keyPrefix } : {}),
     BOT_LEASE_MS: String(c.leaseMs),
+    BOT_WATCH_POLL_MS: String(c.watch.pollMs),
+    BOT_MONTHLY_API_QUOTA: String(c.watch.monthlyQuota),
+    BOT_WATCH_QUOTA_SHARE: `${c.watch.quotaShare} (${Math.floor(c.watch.monthlyQuota * c.watch.quotaShare)} calls a month)`,
+    BOT_WATCH_MAX_PER_CHAT: String(c.watch.maxPerChat),
+    BOT_WATCH_MAX: String(c.watch.maxTotal),
     METRICS_TOKEN: mask(c.metricsToken),
     ...describeProxy(c),
   }

@@ -2,12 +2,12 @@ import type { FastifyInstance } from 'fastify'
 import { type Config, describeConfig } from '../config.js'
 import type { Bot } from '../core/bot.js'
 import type { CommandRegistry } from '../core/commands.js'
-import { assemble } from '../core/feature.js'
+import { assemble, type Feature } from '../core/feature.js'
 import { ChatSettingsStore, settingsKeyspace } from '../core/settings.js'
 import type { FetchFn } from '../dingtalk/http.js'
 import { createOutbound } from '../dingtalk/proxy.js'
 import type { TokenProvider } from '../dingtalk/token.js'
-import { createFeatures } from '../features/index.js'
+import { type Background, createFeatures } from '../features/index.js'
 import type { Logger } from '../logger.js'
 import { Metrics } from '../ops/metrics.js'
 import { type CheckResult, Readiness } from '../ops/readiness.js'
@@ -33,6 +33,11 @@ export interface AppDeps {
   /** Default: the store production uses (SQLite under `DATA_DIR`, or Redis with `REDIS_URL`). */
   readonly store?: Store
   readonly tuning?: Partial<Tuning>
+  /**
+   * Features after the bot's own (`features/index.ts`), in this order. For tests (a test-only
+   * event handler, say); production passes none.
+   */
+  readonly extraFeatures?: readonly Feature[]
 }
 
 export interface App {
@@ -77,8 +82,9 @@ export async function createApp(deps: AppDeps): Promise<App> {
   metrics.inboxSource = () => inbox
   // `/status` reads the transports, which are built after the flow they feed.
   let transports: Transports | undefined
-  const features = assemble(
-    createFeatures({
+  const background: Background[] = []
+  const features = assemble([
+    ...createFeatures({
       conferences: platform.conferences,
       store,
       flight: platform.flight,
@@ -86,18 +92,24 @@ export async function createApp(deps: AppDeps): Promise<App> {
       clock,
       settings,
       configView: () => describeConfig(config),
+      log,
+      notices: platform.notices,
+      watch: config.watch,
+      background,
       status: {
         version: VERSION,
         startedAt: clock(),
         transports: () => transports?.statuses() ?? [],
         token: platform.tokens,
         messages: stats,
+        events: stats,
         inbox,
         usage: platform.usage,
         store,
       },
     }),
-  )
+    ...(deps.extraFeatures ?? []),
+  ])
   store.declare([settingsKeyspace, ...PIPELINE_KEYSPACES, ...platform.keyspaces, ...features.keyspaces])
   const { bot, ledger, recovery } = createBot({
     config,
@@ -124,6 +136,7 @@ export async function createApp(deps: AppDeps): Promise<App> {
     tuning,
     server,
     port: bot,
+    eventTypes: [...features.events.keys()],
     readiness,
     metrics,
     stats,
@@ -140,6 +153,7 @@ export async function createApp(deps: AppDeps): Promise<App> {
     bot,
     ledger,
     store,
+    background,
     drainMs: tuning.drainMs,
   })
   // `main` (or a test) only listens: the inbox's sweep and the stream come up with the server.

@@ -18,23 +18,27 @@ export interface LifecycleParts {
   readonly bot: Bot
   readonly ledger: Deduper
   readonly store: Store
+  /** The features' background work (the watch poller): started last, stopped with the intake. */
+  readonly background: ReadonlyArray<{ start(): void; stop(): Promise<void> }>
   readonly drainMs: number
 }
 
 /**
  * The start and stop order. Starting (once the server listens): what the inbox owes from before,
- * then the stream. Stopping: no new messages (HTTP answers 503, readiness fails, the stream
- * closes: replies go by webhook, not by the socket; no more inbox sweeps), then the messages in
+ * then the stream, then background work. Stopping: no new messages (HTTP answers 503, readiness
+ * fails, the stream closes: replies go by webhook, not by the socket; no more inbox sweeps, no more
+ * polls, notices in flight finish within a bound), then the messages in
  * flight are answered within a bound (what is not stays in the inbox), then everything closes,
  * the store last.
  */
 export class Lifecycle {
   constructor(private readonly parts: LifecycleParts) {}
 
-  /** Answers what the inbox owes and starts the stream (in the background); idempotent. */
+  /** Answers what the inbox owes, starts the stream and the background work; idempotent. */
   start(): void {
     this.parts.recovery.start()
     this.parts.stream?.start()
+    for (const job of this.parts.background) job.start()
   }
 
   async stop(): Promise<void> {
@@ -43,6 +47,7 @@ export class Lifecycle {
     readiness.setDraining()
     await stream?.stop()
     await recovery.stop()
+    await Promise.all(this.parts.background.map((job) => job.stop()))
     ledger.stopWaiting()
     const { pending } = await bot.drain(drainMs)
     await recovery.settled()

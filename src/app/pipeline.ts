@@ -2,7 +2,8 @@ import { randomBytes } from 'node:crypto'
 import type { Config } from '../config.js'
 import { Bot } from '../core/bot.js'
 import type { FlowObserver, MessageContext } from '../core/context.js'
-import { Deduper, dedupeKeyspace } from '../core/dedupe.js'
+import { Deduper, dedupeKeyspace, eventDedupeKeyspace } from '../core/dedupe.js'
+import type { EventFlowContext } from '../core/event-context.js'
 import type { Assembled } from '../core/feature.js'
 import { Inbox, inboxKeyspace, livenessKeyspace } from '../core/inbox.js'
 import { compose, type Step } from '../core/pipeline.js'
@@ -12,9 +13,10 @@ import type { ChatSettingsStore } from '../core/settings.js'
 import { content } from '../core/steps/content.js'
 import { dedupe } from '../core/steps/dedupe.js'
 import { type Deliverer, deliver } from '../core/steps/deliver.js'
+import { dispatchEvent, eventFailed } from '../core/steps/dispatch-event.js'
 import { errorBoundary, errorReply } from '../core/steps/error-boundary.js'
 import { rateLimit } from '../core/steps/rate-limit.js'
-import { report } from '../core/steps/report.js'
+import { eventReport, messageReport, report } from '../core/steps/report.js'
 import { route } from '../core/steps/route.js'
 import { runCommand } from '../core/steps/run-command.js'
 import type { Logger } from '../logger.js'
@@ -35,8 +37,14 @@ export interface PipelineDeps {
   readonly inbox: Inbox
 }
 
-/** The core's own keyspaces: the de-dup ledger, the inbox, the rate windows (chat settings apart). */
-export const PIPELINE_KEYSPACES = [dedupeKeyspace, inboxKeyspace, livenessKeyspace, rateKeyspace]
+/** The core's own keyspaces: the de-dup ledgers, the inbox, the rate windows (chat settings apart). */
+export const PIPELINE_KEYSPACES = [
+  dedupeKeyspace,
+  eventDedupeKeyspace,
+  inboxKeyspace,
+  livenessKeyspace,
+  rateKeyspace,
+]
 
 export interface Core {
   readonly bot: Bot
@@ -71,8 +79,8 @@ export function createBot(deps: PipelineDeps): Core {
   const ledger = new Deduper(store, tuning.dedupe)
   const limiter = new UserRateLimiter(store, { limit: config.userRateLimit, windowMs: 60_000 }, clock)
   const steps: Step<MessageContext>[] = [
-    dedupe(ledger, observer, inbox), // pushed again, or on both transports: no further
-    report(clock, observer), // one log line and the counters, once the rest is through
+    dedupe(ledger, { observer, inbox }), // pushed again, or on both transports: no further
+    report(clock, messageReport(observer)), // one log line and the counters, once the rest is through
     deliver(deps.delivery), // what the steps below decided to say goes out
     rateLimit(limiter, observer), // a flooding sender is told once, then ignored
     content(), // text goes on; pictures get "send me text"
@@ -82,6 +90,7 @@ export function createBot(deps: PipelineDeps): Core {
   ]
   const bot = new Bot({
     flow: compose(steps),
+    eventFlow: compose(eventSteps(deps, ledger.forKeyspace(eventDedupeKeyspace))),
     chat: deps.settings,
     log,
     clock,
@@ -96,6 +105,22 @@ export function createBot(deps: PipelineDeps): Core {
     concurrency: tuning.stream.maxInFlight ?? 64,
   })
   return { bot, ledger, recovery }
+}
+
+/**
+ * THE event flow (EVENT frames: meeting started, ended, members joined...), from the same steps
+ * as the message flow where they serve both. The report comes first, so that every event gets
+ * one line and one count whatever became of it, duplicates too (its outcome decides the ack).
+ * A failed event's claim is forgotten, not marked done: DingTalk pushes it again (ack `LATER`).
+ */
+function eventSteps(deps: PipelineDeps, ledger: Deduper): Step<EventFlowContext>[] {
+  const { clock, features, observer } = deps
+  return [
+    report(clock, eventReport(observer)), // one line and the counters per event, duplicates included
+    dedupe(ledger, { retryFailed: true }), // by eventId; a failure is forgotten, for the re-push
+    errorBoundary(features.failures, eventFailed, 'event handler failed'), // logged with a ref: failed
+    dispatchEvent(features.events), // every handler of the type, in feature order; none: ignored
+  ]
 }
 
 function routing({ registry, onEmpty, fallbacks }: Assembled) {

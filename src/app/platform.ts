@@ -1,6 +1,7 @@
 import type { Config } from '../config.js'
 import { type Flight, LocalFlight, lockKeyspace, SharedFlight } from '../core/flight.js'
 import { Delivery } from '../delivery/delivery.js'
+import { NoticeSender } from '../delivery/notice.js'
 import { Pacer } from '../delivery/pacer.js'
 import { RobotSender } from '../delivery/robot-api.js'
 import { WebhookSender } from '../delivery/webhook.js'
@@ -13,6 +14,7 @@ import { UsageLedger, usageKeyspace } from '../dingtalk/usage.js'
 import type { Logger } from '../logger.js'
 import type { Metrics } from '../ops/metrics.js'
 import type { Keyspace } from '../store/keyspaces.js'
+import { Sealer } from '../store/sealer.js'
 import type { Store } from '../store/store.js'
 import type { Tuning } from './tuning.js'
 
@@ -33,6 +35,8 @@ export interface Platform {
   readonly conferences: ConferenceClient
   readonly usage: UsageLedger
   readonly delivery: Delivery
+  /** Proactive notices (a watched meeting started): to a chat, not in answer to a message. */
+  readonly notices: NoticeSender
   /** One upstream call for all callers (and all instances, on a shared store). */
   readonly flight: Flight
   readonly keyspaces: readonly Keyspace[]
@@ -64,19 +68,27 @@ export function createPlatform(deps: PlatformDeps): Platform {
     ...(store.shared ? { shared: { store, flight } } : {}),
   })
   const api = new DingTalkApi(http, tokens, tuning.retry, log.child({ component: 'dingtalk' }), clock)
-  const delivery = new Delivery(
-    new WebhookSender(config.dingtalk.oapiBase, config.dingtalk.timeoutMs, deps.fetch),
-    new RobotSender(api, config.dingtalk.robotCode),
-    new Pacer(tuning.pacing, clock),
-    tuning.delivery,
+  const webhook = new WebhookSender(config.dingtalk.oapiBase, config.dingtalk.timeoutMs, deps.fetch)
+  const robot = new RobotSender(api, config.dingtalk.robotCode)
+  // Replies and notices share the per-chat pacing: DingTalk's limit is per chat, whatever the message.
+  const pacer = new Pacer(tuning.pacing, clock)
+  const delivery = new Delivery(webhook, robot, pacer, tuning.delivery, clock)
+  const notices = new NoticeSender({
+    webhook,
+    robot,
+    pacer,
+    // A watch keeps its chat's session webhook (a bearer URL) sealed with the app secret.
+    box: new Sealer(config.dingtalk.clientSecret, config.dingtalk.clientId, 'notice'),
+    opts: tuning.delivery,
     clock,
-  )
+  })
   return {
     tokens,
     api,
     conferences: new ConferenceClient(api),
     usage,
     delivery,
+    notices,
     flight,
     keyspaces: [budgetKeyspace, usageKeyspace, tokenKeyspace, lockKeyspace],
   }

@@ -23,6 +23,8 @@ export interface TransportDeps {
   readonly tuning: Tuning
   readonly server: FastifyInstance
   readonly port: InboundPort
+  /** The platform event types the features handle: with any, the Stream connection subscribes to events. */
+  readonly eventTypes: readonly string[]
   readonly readiness: Readiness
   readonly metrics: Metrics
   readonly stats: Stats
@@ -53,6 +55,7 @@ export function createTransports(deps: TransportDeps): Transports {
   }
   const stream = config.transports.includes('stream')
     ? new StreamTransport({
+        subscribeEvents: deps.eventTypes.length > 0,
         clientId: config.dingtalk.clientId,
         clientSecret: config.dingtalk.clientSecret,
         apiBase: config.dingtalk.apiBase,
@@ -68,6 +71,7 @@ export function createTransports(deps: TransportDeps): Transports {
       })
     : undefined
   if (stream) {
+    if (deps.eventTypes.length > 0) deps.stats.subscribedToEvents(deps.eventTypes)
     readiness.add('stream', () => streamCheck(stream))
     deps.metrics.streamSource = () => ({
       connected: stream.status().state === 'connected',

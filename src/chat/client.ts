@@ -25,9 +25,25 @@ export interface ChatReply {
   readonly ms: number
 }
 
+/** A message the bot posted on its own (a watched meeting started), not an answer to one sent. */
+export interface ChatNotice {
+  readonly id: number
+  readonly body: unknown
+  readonly via: 'webhook' | 'openapi'
+}
+
+interface Recorded {
+  readonly id: number
+  readonly body: unknown
+  readonly via: 'webhook' | 'openapi'
+}
+
 export class ChatError extends Error {
   override name = 'ChatError'
 }
+
+/** What only the conversation id of a robot message depends on. */
+const SPEC = { text: '', sessionWebhook: '', robotCode: '' } as const
 
 /**
  * Talks to the bot exactly as DingTalk does: a signed HTTP callback, or a stream frame pushed
@@ -35,6 +51,12 @@ export class ChatError extends Error {
  */
 export class ChatClient {
   private info: EmulatorInfo | undefined
+  /** Every session webhook this client hands out starts with it: notices by webhook come back by it. */
+  readonly sessionPrefix = `chat${randomBytes(4).toString('hex')}-`
+  /** Replies returned as answers: the notice watch leaves them out. */
+  private readonly answered = new Set<number>()
+  /** The newest reply id seen by `notices`. */
+  private lastSeen = 0
 
   constructor(
     readonly emulatorUrl: string,
@@ -102,7 +124,7 @@ export class ChatClient {
         `the bot does not run the ${target.transport} transport (it runs: ${info.transports.join(', ')})`,
       )
     }
-    const session = randomBytes(12).toString('hex')
+    const session = `${this.sessionPrefix}${randomBytes(12).toString('hex')}`
     const payload = robotTextMessage({
       text,
       user: target.user,
@@ -158,6 +180,37 @@ export class ChatClient {
     }
   }
 
+  /** Whether the reply with this id was returned by `send` as the answer to a question. */
+  isAnswer(id: number): boolean {
+    return this.answered.has(id)
+  }
+
+  /**
+   * Waits (up to `waitMs`) for what the bot posts on its own to the chats of `target`: the group,
+   * or the person of a one-to-one chat, by the robot OpenAPI or by any session webhook this client
+   * handed out. Answers `send` returned are left out; each notice is returned once.
+   */
+  async notices(target: ChatTarget, waitMs: number, signal?: AbortSignal): Promise<ChatNotice[]> {
+    const q = new URLSearchParams({
+      sessionPrefix: this.sessionPrefix,
+      conversationId: robotTextMessage({ ...SPEC, user: target.user, conversation: target.conversation })
+        .conversationId,
+      userId: target.user.staffId,
+      after: String(this.lastSeen),
+      waitMs: String(waitMs),
+    })
+    const res = await fetch(`${this.emulatorUrl}/_emulator/replies?${q}`, {
+      signal: signal
+        ? AbortSignal.any([signal, AbortSignal.timeout(waitMs + 5000)])
+        : AbortSignal.timeout(waitMs + 5000),
+    }).catch(() => {
+      throw new ChatError('lost the emulator while waiting for notices')
+    })
+    const { replies } = (await res.json()) as { replies: Recorded[] }
+    this.lastSeen = Math.max(this.lastSeen, ...replies.map((r) => r.id))
+    return replies.filter((r) => !this.answered.has(r.id)).map(({ id, body, via }) => ({ id, body, via }))
+  }
+
   private async waitForReply(
     session: string,
     conversationId: string,
@@ -176,11 +229,10 @@ export class ChatClient {
     }).catch(() => {
       throw new ChatError('lost the emulator while waiting for the reply')
     })
-    const { replies } = (await res.json()) as {
-      replies: Array<{ body: unknown; via: 'webhook' | 'openapi' }>
-    }
+    const { replies } = (await res.json()) as { replies: Recorded[] }
     const first = replies[0]
     if (!first) throw new ChatError(`no reply within ${Math.round(this.timeoutMs / 1000)} s`)
+    this.answered.add(first.id)
     return first
   }
 }

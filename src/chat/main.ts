@@ -18,7 +18,8 @@ import { renderReply } from './render.js'
 const USAGE = `Usage: npm run chat -- [options] [message]
 
 Talk to the running bot (emulator mode) as DingTalk would. With a message: send it, print the
-reply, exit. Without: an interactive chat.
+reply, exit. Without: an interactive chat, which also prints what the bot posts on its own (the
+notices of "watch <room code>") as it arrives.
 
 Options:
   --via http|stream        signed HTTP callback (default) or a stream frame through the emulator
@@ -96,13 +97,49 @@ async function chatCommand(
   }
 }
 
-async function interactive(
+type Printer = (r: unknown, via: string, ms: number | undefined, who: ChatTarget['user']) => void
+
+/**
+ * Prints the bot's notices while the chat runs: long polls for what it posts to the current chat
+ * on its own, after any answer in flight has been claimed by its question. Stops with `stop()`.
+ */
+function watchNotices(
   client: ChatClient,
-  start: ChatTarget,
-  print: (r: unknown, via: string, ms: number, who: ChatTarget['user']) => void,
-): Promise<void> {
+  current: () => { target: ChatTarget; answering: Promise<unknown> },
+  print: Printer,
+  redraw: () => void,
+): { stop(): void } {
+  let stopped = false
+  const abort = new AbortController()
+  void (async () => {
+    while (!stopped) {
+      try {
+        const { target } = current()
+        const found = await client.notices(target, 10_000, abort.signal)
+        // An answer arrives like a notice: let the question in flight claim it first.
+        await current().answering.catch(() => undefined)
+        const fresh = found.filter((n) => !client.isAnswer(n.id))
+        if (stopped || fresh.length === 0) continue
+        process.stdout.write('\n')
+        for (const n of fresh) print(n.body, `notice, ${n.via}`, undefined, target.user)
+        redraw()
+      } catch {
+        if (!stopped) await new Promise((r) => setTimeout(r, 2000))
+      }
+    }
+  })()
+  return {
+    stop: () => {
+      stopped = true
+      abort.abort()
+    },
+  }
+}
+
+async function interactive(client: ChatClient, start: ChatTarget, print: Printer): Promise<void> {
   const info = await client.connect()
   let target = start
+  let answering: Promise<unknown> = Promise.resolve()
   const historyFile = join(homedir(), '.meeting-bot-chat-history')
   let history: string[] = []
   try {
@@ -123,6 +160,12 @@ async function interactive(
     `Try: "meeting ${codes[0] ?? '615902734'}", "help", :help (time, start, join...) or :quit. Sample room codes: ${codes.join(', ')}\n`,
   )
   rl.prompt()
+  const notices = watchNotices(
+    client,
+    () => ({ target, answering }),
+    print,
+    () => rl.prompt(true),
+  )
   for await (const raw of rl) {
     const line = raw.trim()
     if (line) {
@@ -148,7 +191,9 @@ async function interactive(
       }
     } else if (line) {
       try {
-        const r = await client.send(line, target)
+        const sending = client.send(line, target)
+        answering = sending
+        const r = await sending
         print(r.reply, r.via, r.ms, target.user)
       } catch (err) {
         process.stdout.write(`! ${(err as Error).message}\n`)
@@ -156,6 +201,7 @@ async function interactive(
     }
     rl.prompt()
   }
+  notices.stop()
   rl.close()
 }
 
@@ -173,14 +219,17 @@ export async function chat(argv: string[]): Promise<number> {
     return 0
   }
   const color = !v['no-color'] && !v.json && process.stdout.isTTY === true && !process.env.NO_COLOR
-  const print = (reply: unknown, via: string, ms: number, who: ChatTarget['user']) => {
+  const print: Printer = (reply, via, ms, who) => {
     if (v.json) {
       process.stdout.write(`${JSON.stringify(reply, null, 2)}\n`)
       return
     }
     // DingTalk shows an @-mention of a staff id as the person's name.
     const text = renderReply(reply, { color }).split(`@${who.staffId}`).join(`@${who.nick}`)
-    process.stdout.write(`${text}\n${color ? '\x1b[2m' : ''}(${via}, ${ms} ms)${color ? '\x1b[22m' : ''}\n`)
+    const how = ms === undefined ? `(${via})` : `(${via}, ${ms} ms)`
+    const head =
+      ms === undefined ? `${color ? '\x1b[1m' : ''}🔔 the bot posted:${color ? '\x1b[22m' : ''}\n` : ''
+    process.stdout.write(`${head}${text}\n${color ? '\x1b[2m' : ''}${how}${color ? '\x1b[22m' : ''}\n`)
   }
   try {
     const target = targetFrom(v)

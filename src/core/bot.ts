@@ -1,11 +1,15 @@
 import { type Logger, lazyChild } from '../logger.js'
 import { type ChatSource, MessageContext } from './context.js'
+import type { EventOutcome, InboundEvent } from './event.js'
+import { EventFlowContext } from './event-context.js'
 import type { InboundMessage, ReplySink } from './message.js'
 import type { InboundPort, MessageOutcome } from './port.js'
 
 export interface BotOptions {
   /** The message flow, composed once at start-up (`app/pipeline.ts`). */
   readonly flow: (ctx: MessageContext) => Promise<void>
+  /** The event flow, composed once too; without it every event is `ignored`. */
+  readonly eventFlow?: (ctx: EventFlowContext) => Promise<void>
   readonly chat: ChatSource
   readonly log: Logger
   readonly clock?: () => number
@@ -13,13 +17,14 @@ export interface BotOptions {
   readonly inbox?: { keep(msg: InboundMessage): Promise<boolean> }
   /** Says whether a message was answered already: a redelivery of one is not kept again. */
   readonly ledger?: { answered(msgId: string): Promise<boolean> }
-  /** Messages in flight at most before `busy()` says so (`BOT_MAX_PENDING`). */
+  /** Messages and events in flight at most before `busy()` says so (`BOT_MAX_PENDING`). */
   readonly maxPending?: number
 }
 
 /**
- * The core behind the transports' port: one context per message through the flow, the messages
- * in flight counted so that shutdown can wait for them (bounded) and transports can push back.
+ * The core behind the transports' port: one context per message (or event) through its flow, the
+ * messages and events in flight counted so that shutdown can wait for them (bounded) and
+ * transports can push back.
  */
 export class Bot implements InboundPort {
   private readonly clock: () => number
@@ -33,10 +38,16 @@ export class Bot implements InboundPort {
   /** Handles one message end to end. Never throws: the outcome says what happened. */
   handle(msg: InboundMessage, sink?: ReplySink): Promise<MessageOutcome> {
     if (!this.accepting) return Promise.resolve('rejected')
-    const p = this.process(msg, sink)
-    this.inFlight.add(p)
-    void p.finally(() => this.inFlight.delete(p))
-    return p
+    return this.track(this.process(msg, sink))
+  }
+
+  /**
+   * Handles one platform event end to end. Never throws. While draining: `failed` without running
+   * anything (not handled here: DingTalk is asked to push it again, to whoever runs then).
+   */
+  event(evt: InboundEvent): Promise<EventOutcome> {
+    if (!this.accepting) return Promise.resolve('failed')
+    return this.track(this.processEvent(evt))
   }
 
   /** Stops taking messages and waits (bounded) for the ones in flight to be answered. */
@@ -67,6 +78,12 @@ export class Bot implements InboundPort {
     return this.inFlight.size >= (this.opts.maxPending ?? Number.POSITIVE_INFINITY)
   }
 
+  private track<T>(p: Promise<T>): Promise<T> {
+    this.inFlight.add(p)
+    void p.finally(() => this.inFlight.delete(p))
+    return p
+  }
+
   private async process(msg: InboundMessage, sink: ReplySink | undefined): Promise<MessageOutcome> {
     const log = lazyChild(this.opts.log, {
       msgId: msg.id,
@@ -79,6 +96,21 @@ export class Bot implements InboundPort {
     } catch (err) {
       // The report step catches what the steps below it throw; this is for the steps above it.
       log.error({ err }, 'message handling failed')
+      return 'failed'
+    }
+    return ctx.outcome
+  }
+
+  private async processEvent(evt: InboundEvent): Promise<EventOutcome> {
+    const flow = this.opts.eventFlow
+    if (!flow) return 'ignored'
+    const log = lazyChild(this.opts.log, { eventId: evt.id, eventType: evt.type, transport: evt.transport })
+    const ctx = new EventFlowContext(evt, log, this.clock())
+    try {
+      await flow(ctx)
+    } catch (err) {
+      // As for messages: the report step catches what the steps below it throw.
+      log.error({ err }, 'event handling failed')
       return 'failed'
     }
     return ctx.outcome

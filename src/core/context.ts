@@ -1,5 +1,6 @@
 import type { Logger } from '../logger.js'
 import type { Command, CommandContext } from './commands.js'
+import type { EventOutcome } from './event.js'
 import type { Locale } from './locale.js'
 import type { InboundMessage, Reply, ReplySink, TransportKind } from './message.js'
 import type { MessageOutcome } from './port.js'
@@ -10,27 +11,31 @@ import type { ChatDefaults, ChatSettings } from './settings.js'
 export type CommandResult = 'ok' | 'usage' | 'error' | 'unsupported' | 'platform-error' | 'rate-limited'
 
 /**
- * What every inbound kind has, whatever it is (a robot message today; platform events and card
- * callbacks next): the steps that serve them all (de-dup, report, error boundary) see only this.
+ * What became of an inbound item of any kind. The steps every kind shares set only `duplicate`
+ * and `failed`, which every kind has; each kind's context narrows the field to its own outcomes.
+ */
+export type InboundOutcome = MessageOutcome | EventOutcome
+
+/**
+ * What every inbound kind has, whatever it is (a robot message, a platform event; card callbacks
+ * next): the steps that serve them all (de-dup, report, error boundary) see only this.
  */
 export interface InboundContext {
-  /** The de-duplication key: DingTalk's `msgId` for a robot message. */
+  /** The de-duplication key: DingTalk's `msgId` for a robot message, `eventId` for an event. */
   readonly id: string
   readonly transport: TransportKind
   readonly log: Logger
   /** Clock time the core took it. */
   readonly started: number
-  /** What ran: a command's name, `unknown`, or `none`. */
+  /** What ran: a command's name, `unknown`, or `none`; for an event, its type. */
   command: string
   result: CommandResult
-  outcome: MessageOutcome
-  /** How the answer went out (`inline`, `webhook`, `openapi`). */
-  path: string | undefined
+  outcome: InboundOutcome
   /** The reference id of an error, shown to the user and in the log line. */
   ref: string | undefined
 }
 
-/** The line written and the numbers counted once an inbound item is handled. */
+/** The line written and the numbers counted once a message is handled. */
 export interface HandledReport {
   readonly command: string
   readonly result: CommandResult
@@ -39,9 +44,18 @@ export interface HandledReport {
   readonly durationMs: number
 }
 
-/** Metrics and `/status` counters watch the flow through this; it never changes handling. */
+/** The numbers counted once a platform event is through its flow (duplicates included). */
+export interface EventReport {
+  readonly eventType: string
+  readonly outcome: EventOutcome
+  readonly durationMs: number
+}
+
+/** Metrics and `/status` counters watch the flows through this; it never changes handling. */
 export interface FlowObserver {
   handled(ctx: InboundContext, report: HandledReport): void
+  /** Every event, whatever became of it (its outcome says: handled, duplicate, ignored, failed). */
+  event(ctx: InboundContext, report: EventReport): void
   duplicate(ctx: InboundContext): void
   rateLimited(ctx: InboundContext, action: 'refused' | 'ignored'): void
 }
@@ -63,6 +77,7 @@ export class MessageContext implements InboundContext {
   command = 'none'
   result: CommandResult = 'ok'
   outcome: MessageOutcome = 'ignored'
+  /** How the answer went out (`inline`, `webhook`, `openapi`). */
   path: string | undefined = undefined
   ref: string | undefined = undefined
   /** The normalised text, once the content step has read it. */

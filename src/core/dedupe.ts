@@ -23,9 +23,28 @@ export const dedupeKeyspace: Keyspace = {
   persistence: 'behind',
   outage: 'add',
 }
+/**
+ * The platform events' ledger (`eventId`s: `Deduper.forKeyspace`), apart from the messages' so
+ * the two kinds of id can never collide; kept like the messages' ledger.
+ */
+export const eventDedupeKeyspace: Keyspace = {
+  prefix: 'dedupe-event:',
+  owner: 'core/dedupe (events)',
+  persistence: 'behind',
+  outage: 'add',
+}
 export const DONE = 'done'
 
 export type Claim = 'claimed' | 'answered' | 'elsewhere'
+
+/** What the ledgers of one instance share: who they are, the leases they hold, whether they stop. */
+interface Holder {
+  /** This instance's claim value: a restarted process is another instance. */
+  readonly owner: string
+  /** By key (prefix included). */
+  readonly leases: Map<string, Lease>
+  stopped: boolean
+}
 
 /**
  * The de-duplication ledger, a tiny state machine per `msgId`: absent → claimed (by one instance,
@@ -35,17 +54,32 @@ export type Claim = 'claimed' | 'answered' | 'elsewhere'
  * instance died (then it takes the message over and answers it; DingTalk re-delivered it because
  * nobody had). A store no other instance shares (SQLite, memory) has no other live instance: a
  * claim that is not ours is a previous process's, killed while answering, and is taken over at once.
+ * A claim can also be given up (`forget`): the item was not handled and may be claimed again.
  */
 export class Deduper {
-  /** This instance's claim value: a restarted process is another instance. */
-  private readonly owner = `claimed:${randomBytes(6).toString('hex')}`
-  private readonly leases = new Map<string, Lease>()
-  private stopped = false
+  private readonly holder: Holder
 
   constructor(
     private readonly store: Store,
     private readonly opts: DedupeOptions = DEFAULT_DEDUPE,
-  ) {}
+    private readonly prefix: string = DEDUPE_PREFIX,
+    holder?: Holder,
+  ) {
+    this.holder = holder ?? {
+      owner: `claimed:${randomBytes(6).toString('hex')}`,
+      leases: new Map(),
+      stopped: false,
+    }
+  }
+
+  /**
+   * The same ledger for ids of another kind, in the keyspace its owner declares (platform events:
+   * `eventDedupeKeyspace`): the same instance, leases and options; stopping or closing either
+   * stops or closes both.
+   */
+  forKeyspace(space: Keyspace): Deduper {
+    return new Deduper(this.store, this.opts, space.prefix, this.holder)
+  }
 
   /** True when this delivery is the one that answers. */
   async claim(msgId: string): Promise<boolean> {
@@ -55,50 +89,66 @@ export class Deduper {
   /**
    * `claimed`: this delivery answers. `answered`: the message was answered already (by anyone).
    * `elsewhere`: someone else is answering it (this instance, or another that still holds it).
+   * With `waitForOwn`, a claim this instance holds is waited for like another instance's (for
+   * items whose failure is forgotten, so that a copy can take over what the first did not do).
    */
-  async acquire(msgId: string): Promise<Claim> {
-    const key = DEDUPE_PREFIX + msgId
+  async acquire(msgId: string, opts: { readonly waitForOwn?: boolean } = {}): Promise<Claim> {
+    const key = this.prefix + msgId
     const { leaseMs } = this.opts
+    const { owner } = this.holder
     // A live holder renews, so a lease that has not lapsed after two rounds means it still works.
     const giveUpAt = Date.now() + 2 * leaseMs
     const pollMs = Math.max(10, Math.min(250, Math.floor(leaseMs / 5)))
     for (;;) {
-      if (await this.store.setIfAbsent(key, this.owner, leaseMs)) {
-        if (this.store.shared) this.leases.set(msgId, holdLease(this.store, key, this.owner, leaseMs))
+      if (await this.store.setIfAbsent(key, owner, leaseMs)) {
+        if (this.store.shared) this.holder.leases.set(key, holdLease(this.store, key, owner, leaseMs))
         return 'claimed'
       }
       const state = await this.store.get(key)
       if (state === DONE) return 'answered'
-      if (state === this.owner) return 'elsewhere'
-      if (state !== undefined && !this.store.shared) {
-        if (await this.store.compareAndSet(key, state, this.owner, leaseMs)) return 'claimed'
+      const ours = state === owner
+      if (ours && !opts.waitForOwn) return 'elsewhere'
+      if (state !== undefined && !ours && !this.store.shared) {
+        if (await this.store.compareAndSet(key, state, owner, leaseMs)) return 'claimed'
         continue
       }
-      if (state !== undefined && (this.stopped || Date.now() >= giveUpAt)) return 'elsewhere'
+      if (state !== undefined && (this.holder.stopped || Date.now() >= giveUpAt)) return 'elsewhere'
       if (state !== undefined) await sleep(pollMs)
     }
   }
 
   /** Whether the message was answered already (by anyone): a redelivery owes nothing. */
   async answered(msgId: string): Promise<boolean> {
-    return (await this.store.get(DEDUPE_PREFIX + msgId)) === DONE
+    return (await this.store.get(this.prefix + msgId)) === DONE
   }
 
   done(msgId: string): Promise<void> {
-    this.leases.get(msgId)?.release()
-    this.leases.delete(msgId)
-    return this.store.set(DEDUPE_PREFIX + msgId, DONE, this.opts.ttlMs)
+    const key = this.prefix + msgId
+    this.release(key)
+    return this.store.set(key, DONE, this.opts.ttlMs)
+  }
+
+  /** Gives up this instance's claim: the item was not handled; the next delivery claims it afresh. */
+  async forget(msgId: string): Promise<void> {
+    const key = this.prefix + msgId
+    this.release(key)
+    await this.store.compareAndDelete(key, this.holder.owner)
   }
 
   /** Shutting down: deliveries waiting for another instance's claim stop waiting (duplicates). */
   stopWaiting(): void {
-    this.stopped = true
+    this.holder.stopped = true
   }
 
   /** After the drain: no lease is renewed any more. */
   close(): void {
-    this.stopped = true
-    for (const lease of this.leases.values()) lease.release()
-    this.leases.clear()
+    this.holder.stopped = true
+    for (const lease of this.holder.leases.values()) lease.release()
+    this.holder.leases.clear()
+  }
+
+  private release(key: string): void {
+    this.holder.leases.get(key)?.release()
+    this.holder.leases.delete(key)
   }
 }

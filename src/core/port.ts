@@ -1,3 +1,4 @@
+import type { EventOutcome, InboundEvent } from './event.js'
 import type { InboundMessage, ReplySink } from './message.js'
 
 /** What became of one inbound message, for its transport, the log line and the metrics. */
@@ -17,7 +18,13 @@ export interface InboundPort {
    * Rejects when it could not be recorded: then do not tell DingTalk it was received.
    */
   keep(msg: InboundMessage): Promise<boolean>
-  /** True while the core holds as many unanswered messages as it may: transports push back. */
+  /**
+   * Handles one platform event end to end (de-dup by `eventId`, the features' handlers). Never
+   * throws. The transport acks by the outcome: `failed` asks DingTalk to push it again (`LATER`),
+   * as does an event that arrives while the core stops taking work; the others end it (`SUCCESS`).
+   */
+  event(evt: InboundEvent): Promise<EventOutcome>
+  /** True while the core holds as many unanswered messages and events as it may: transports push back. */
   busy(): boolean
 }
 

@@ -137,31 +137,38 @@ export function registerControlRoutes(app: FastifyInstance, ctx: ControlContext)
     return { enabled }
   })
 
-  // Long poll: the replies recorded for one session webhook, or sent through the robot OpenAPI to
-  // one group (conversationId) or person (userId) since a time, as soon as there is at least one.
+  // Long poll: the replies recorded for one session webhook (or every session starting with
+  // `sessionPrefix`), or sent through the robot OpenAPI to one group (conversationId) or person
+  // (userId), since a time or after a reply id, as soon as there is at least one. `last` is the
+  // id of the newest reply recorded, for the next `after`.
   app.get<{
     Querystring: {
       session?: string
+      sessionPrefix?: string
       conversationId?: string
       userId?: string
       since?: string
+      after?: string
       waitMs?: string
     }
   }>('/_emulator/replies', async (req) => {
-    const { session, conversationId, userId } = req.query
+    const { session, sessionPrefix, conversationId, userId } = req.query
     const since = Number(req.query.since) || 0
+    const after = Number(req.query.after) || 0
     const deadline = Date.now() + Math.min(Number(req.query.waitMs) || 0, MAX_WAIT_MS)
     const viaApi = (r: RecordedReply) =>
       r.via === 'openapi' &&
-      r.at >= since &&
       ((!!conversationId && r.conversationId === conversationId) ||
         (!!userId && !!r.userIds?.includes(userId)))
-    const matching = () => ctx.replies().filter((r) => (!!session && r.session === session) || viaApi(r))
+    const viaWebhook = (r: RecordedReply) =>
+      (!!session && r.session === session) || (!!sessionPrefix && !!r.session?.startsWith(sessionPrefix))
+    const matching = () =>
+      ctx.replies().filter((r) => r.at >= since && r.id > after && (viaWebhook(r) || viaApi(r)))
     let found = matching()
     while (found.length === 0 && Date.now() < deadline) {
       await sleep(25)
       found = matching()
     }
-    return { replies: found }
+    return { replies: found, last: ctx.replies().at(-1)?.id ?? 0 }
   })
 }

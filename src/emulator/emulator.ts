@@ -69,6 +69,7 @@ export class DingTalkEmulator {
   readonly issuedTokens: string[] = []
   private readonly expiredSessions = new Set<string>()
   private waiters: Array<() => void> = []
+  private lastReplyId = 0
   private url = ''
 
   private constructor(readonly opts: EmulatorOptions) {
@@ -179,8 +180,8 @@ export class DingTalkEmulator {
     await this.app.close()
   }
 
-  private record(reply: Omit<RecordedReply, 'at'>): void {
-    this.replies.push({ ...reply, at: Date.now() })
+  private record(reply: Omit<RecordedReply, 'at' | 'id'>): void {
+    this.replies.push({ ...reply, id: ++this.lastReplyId, at: Date.now() })
     const w = this.waiters
     this.waiters = []
     for (const resolve of w) resolve()

@@ -146,7 +146,10 @@ function newMessageId(): string {
  */
 export class StreamGateway implements EventPort {
   readonly acks: AckRecord[] = []
-  /** Acks of EVENT frames (also in `acks`), with their status. */
+  /**
+   * Acks of EVENT frames (also in `acks`), with their status: of every push, re-pushes included,
+   * also those that arrive after another push of the event ended its re-pushes.
+   */
   readonly eventAcks: EventAckRecord[] = []
   readonly pongs: PongRecord[] = []
   /** Every connection ever accepted, in order, with its open and close times. */
@@ -179,6 +182,8 @@ export class StreamGateway implements EventPort {
   private readonly live = new Map<string, Live>()
   private readonly tickets = new Map<string, { expires: number; subscriptions: readonly unknown[] }>()
   private readonly pending = new Map<string, Pending>()
+  /** Every EVENT push by messageId, kept after its ack: a late ack of a re-push is an event ack too. */
+  private readonly eventPushes = new Map<string, EventSpec>()
   private readonly pings = new Map<string, string>()
   private readonly acksById = new Map<string, AckRecord>()
   private readonly pongsById = new Map<string, PongRecord>()
@@ -502,13 +507,14 @@ export class StreamGateway implements EventPort {
     // Any push of the frame acked ends its re-pushes, whichever messageId it carried; an event
     // acked LATER keeps them (the bot asks to be told again).
     const p = this.pending.get(messageId)
-    const status = p?.event ? eventAckStatus(frame) : undefined
+    const event = p?.event ?? this.eventPushes.get(messageId)
+    const status = event ? eventAckStatus(frame) : undefined
     if (p && status !== 'LATER') {
       clearTimeout(p.timer)
       for (const id of p.messageIds) this.pending.delete(id)
     }
-    if (p?.event) {
-      const { eventId, eventType } = p.event
+    if (event) {
+      const { eventId, eventType } = event
       this.eventAcks.push({ messageId, eventId, eventType, status, connectionId: live.record.id, at })
     }
     const original = p && p.original !== messageId ? p.original : undefined
@@ -536,6 +542,7 @@ export class StreamGateway implements EventPort {
   }
 
   private deliver(messageId: string, p: Pending, live: Live): void {
+    if (p.event) this.eventPushes.set(messageId, p.event)
     p.deliveries++
     p.pushedAt = performance.now()
     this.send(live, this.pushFrame(live, messageId, p))

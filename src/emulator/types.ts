@@ -17,6 +17,8 @@ export interface Fault {
 
 /** What the emulator recorded for each reply the bot sent, whichever way it came. */
 export interface RecordedReply {
+  /** 1, 2, 3... in the order recorded: `/_emulator/replies?after=` pages by it. */
+  id: number
   via: 'webhook' | 'openapi'
   session?: string
   conversationId?: string

@@ -1,12 +1,27 @@
 import type { Feature } from '../core/feature.js'
+import type { Logger } from '../logger.js'
 import { type AdminDeps, adminFeature } from './admin/index.js'
 import { helpFeature } from './help/index.js'
 import { type MeetingDeps, meetingFeature } from './meeting/index.js'
+import { parseMeetingRef } from './meeting/reference.js'
 import { platformFeature } from './platform/index.js'
+import { type NoticePort, type WatchSettings, watchFeature } from './watch/index.js'
 
 export interface FeatureDeps extends MeetingDeps, Omit<AdminDeps, 'status'> {
-  /** `/status` reads the meeting cache's numbers from the meeting feature, the rest from here. */
-  readonly status: Omit<AdminDeps['status'], 'cache'>
+  /** `/status` reads the meeting cache's and the watches' numbers from their features, the rest from here. */
+  readonly status: Omit<AdminDeps['status'], 'cache' | 'watch'>
+  readonly log: Logger
+  /** Where proactive notices go out (delivery's conversation-addressed sender). */
+  readonly notices: NoticePort
+  readonly watch: WatchSettings
+  /** Filled with the features' background work (the watch poller), for the app to start and stop. */
+  readonly background: Background[]
+}
+
+/** Work a feature does in the background, started and stopped with the app (the watch poller). */
+export interface Background {
+  start(): void
+  stop(): Promise<void>
 }
 
 /**
@@ -15,10 +30,22 @@ export interface FeatureDeps extends MeetingDeps, Omit<AdminDeps, 'status'> {
  */
 export function createFeatures(deps: FeatureDeps): Feature[] {
   const meeting = meetingFeature(deps)
+  const watch = watchFeature({
+    store: deps.store,
+    conferences: deps.conferences,
+    // The watch feature finds meetings as the meeting feature does, through its cache.
+    meetings: { parse: parseMeetingRef, lookup: (ref) => meeting.service.lookup(ref) },
+    notices: deps.notices,
+    settings: deps.watch,
+    clock: deps.clock,
+    log: deps.log,
+  })
+  deps.background.push(watch.engine)
   return [
     meeting,
+    watch,
     helpFeature(),
-    adminFeature({ ...deps, status: { ...deps.status, cache: meeting.service } }),
+    adminFeature({ ...deps, status: { ...deps.status, cache: meeting.service, watch } }),
     platformFeature(),
   ]
 }

@@ -8,6 +8,8 @@ import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom
 export class Metrics {
   readonly registry = new Registry()
   readonly messages: Counter<'transport' | 'command' | 'outcome'>
+  /** `type`: an event type a feature handles, else `other` (bounded whatever DingTalk sends). */
+  readonly events: Counter<'type' | 'outcome'>
   readonly replies: Counter<'path'>
   readonly upstreamCalls: Counter<'api' | 'status'>
   readonly messageSeconds: Histogram<'transport'>
@@ -32,6 +34,12 @@ export class Metrics {
       name: 'meetingbot_messages_total',
       help: 'Robot messages handled, by transport, command and outcome',
       labelNames: ['transport', 'command', 'outcome'],
+      registers,
+    })
+    this.events = new Counter({
+      name: 'meetingbot_events_total',
+      help: 'Platform events (Stream EVENT frames) by type (a handled type, else other) and outcome',
+      labelNames: ['type', 'outcome'],
       registers,
     })
     this.replies = new Counter({

@@ -1,6 +1,16 @@
-import type { FlowObserver, HandledReport, InboundContext } from '../core/context.js'
+import type { EventReport, FlowObserver, HandledReport, InboundContext } from '../core/context.js'
 import type { TransportKind } from '../core/message.js'
 import type { Metrics } from './metrics.js'
+
+/** Platform events since start, for `/status`: every one received, and what became of it. */
+export interface EventCounts {
+  received: number
+  handled: number
+  duplicates: number
+  /** No feature handles its type. */
+  ignored: number
+  failed: number
+}
 
 /** Counts what the bot does, for `/status` and Prometheus at once. */
 export class Stats implements FlowObserver {
@@ -9,6 +19,10 @@ export class Stats implements FlowObserver {
   duplicates = 0
   rateLimitedCount = 0
   readonly lastMessageAt: Partial<Record<TransportKind, number>> = {}
+  readonly events: EventCounts = { received: 0, handled: 0, duplicates: 0, ignored: 0, failed: 0 }
+  /** The event types the features handle: their own metrics label; anything else is `other`. */
+  private eventTypes: ReadonlySet<string> = new Set()
+  private eventsSubscribed = false
 
   constructor(
     private readonly metrics: Metrics,
@@ -29,6 +43,20 @@ export class Stats implements FlowObserver {
     this.metrics.dedupeHits.inc({ transport: ctx.transport })
   }
 
+  event(_ctx: InboundContext, r: EventReport): void {
+    this.events.received++
+    if (r.outcome === 'duplicate') this.events.duplicates++
+    else this.events[r.outcome]++
+    const type = this.eventTypes.has(r.eventType) ? r.eventType : 'other'
+    this.metrics.events.inc({ type, outcome: r.outcome })
+  }
+
+  /** The transports subscribed to platform events, for the features' handlers of these types. */
+  subscribedToEvents(types: Iterable<string>): void {
+    this.eventsSubscribed = true
+    this.eventTypes = new Set(types)
+  }
+
   /** For `/status`. */
   counts(): { handled: number; failed: number; duplicates: number; rateLimited: number } {
     return {
@@ -37,6 +65,11 @@ export class Stats implements FlowObserver {
       duplicates: this.duplicates,
       rateLimited: this.rateLimitedCount,
     }
+  }
+
+  /** For `/status`: undefined while no transport subscribed to events (no feature handles any). */
+  eventCounts(): Readonly<EventCounts> | undefined {
+    return this.eventsSubscribed ? { ...this.events } : undefined
   }
 
   rateLimited(_ctx: InboundContext, action: 'refused' | 'ignored'): void {

@@ -2,8 +2,9 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import t from 'tap'
 import { Bot } from '../../src/core/bot.js'
 import type { MessageContext } from '../../src/core/context.js'
+import type { EventFlowContext } from '../../src/core/event-context.js'
 import { captureLogger } from '../helpers/index.js'
-import { chatSource, inbound } from './steps/fake.js'
+import { chatSource, inbound, inboundEvent } from './steps/fake.js'
 
 function bot(flow: (ctx: MessageContext) => Promise<void>) {
   const { log, capture } = captureLogger()
@@ -56,4 +57,81 @@ t.test('drain: no new messages, the ones in flight finish (bounded)', async (t) 
   release()
   t.same(await drained, { pending: 0 }, 'done as soon as the last one is')
   t.equal(await first, 'answered')
+})
+
+t.test(
+  'an event goes through the event flow with its own context and logger; its outcome comes back',
+  async (t) => {
+    const { log, capture } = captureLogger()
+    const seen: EventFlowContext[] = []
+    const b = new Bot({
+      flow: async () => {},
+      eventFlow: async (ctx) => {
+        seen.push(ctx)
+        ctx.log.info('inside')
+        ctx.outcome = 'handled'
+      },
+      chat: chatSource(),
+      log,
+      clock: () => 42,
+    })
+    const event = inboundEvent({ id: 'evtBot1', type: 'meeting_member_status_change' })
+    t.equal(await b.event(event), 'handled')
+    t.equal(seen[0]?.event, event)
+    t.equal(seen[0]?.id, 'evtBot1')
+    t.equal(seen[0]?.transport, 'stream')
+    t.equal(seen[0]?.started, 42)
+    t.match(capture.find('inside')[0], {
+      eventId: 'evtBot1',
+      eventType: 'meeting_member_status_change',
+      transport: 'stream',
+    })
+    const bare = bot(async () => {}).bot
+    t.equal(await bare.event(inboundEvent()), 'ignored', 'no event flow: nobody handles events')
+  },
+)
+
+t.test('an event flow that throws: failed, logged; event never throws', async (t) => {
+  const { log, capture } = captureLogger()
+  const b = new Bot({
+    flow: async () => {},
+    eventFlow: async () => {
+      throw new Error('a step above the report broke')
+    },
+    chat: chatSource(),
+    log,
+  })
+  t.equal(await b.event(inboundEvent()), 'failed')
+  t.equal(capture.find('event handling failed').length, 1)
+})
+
+t.test('events count in flight like messages: busy, and the drain waits for them', async (t) => {
+  let release: () => void = () => {}
+  const gate = new Promise<void>((r) => {
+    release = r
+  })
+  const { log } = captureLogger()
+  const b = new Bot({
+    flow: async () => {},
+    eventFlow: async (ctx) => {
+      await gate
+      ctx.outcome = 'handled'
+    },
+    chat: chatSource(),
+    log,
+    maxPending: 2,
+  })
+  const first = b.event(inboundEvent())
+  t.equal(b.pending, 1)
+  t.equal(b.busy(), false)
+  const second = b.event(inboundEvent())
+  t.equal(b.busy(), true, 'at the bound: transports push back')
+  const drained = b.drain(5_000)
+  t.equal(await b.event(inboundEvent()), 'failed', 'draining: not handled here, to be pushed again')
+  await sleep(5)
+  t.equal(b.pending, 2, 'the drain waits for them')
+  release()
+  t.same(await drained, { pending: 0 })
+  t.equal(await first, 'handled')
+  t.equal(await second, 'handled')
 })

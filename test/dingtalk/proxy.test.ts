@@ -116,7 +116,13 @@ t.test('a proxy that never answers the CONNECT: the handshake still ends in time
     ua: 'test',
     timeoutMs: 300,
     wsAgent: out.wsAgent,
-    events: { robotFrame() {}, disconnectAnnounced() {}, badFrame() {}, closed: (code) => closed.push(code) },
+    events: {
+      robotFrame() {},
+      eventFrame() {},
+      disconnectAnnounced() {},
+      badFrame() {},
+      closed: (code) => closed.push(code),
+    },
   })
   t.teardown(async () => {
     c.terminate()

@@ -269,7 +269,7 @@ export async function streamTransport(
     clientId: CLIENT_ID,
     clientSecret: SECRET,
     apiBase: emu.baseUrl,
-    port: { handle, keep, busy: () => false },
+    port: { handle, keep, event: async () => 'ignored', busy: () => false },
     log,
     ...FAST_STREAM,
     ...over,

@@ -4,8 +4,9 @@ import type { Step } from '../pipeline.js'
 
 /** The de-duplication ledger as this step uses it (`core/dedupe.ts`). */
 export interface Ledger {
-  acquire(id: string): Promise<Claim>
+  acquire(id: string, opts?: { readonly waitForOwn?: boolean }): Promise<Claim>
   done(id: string): Promise<void>
+  forget(id: string): Promise<void>
 }
 
 /** Where a message the bot owes an answer is recorded (`core/inbox.ts`): it leaves once answered. */
@@ -13,25 +14,41 @@ export interface Owed {
   release(id: string): Promise<void>
 }
 
+export interface DedupeStepOptions {
+  /** Told of each duplicate (the message counters; the event flow counts in its report instead). */
+  readonly observer?: FlowObserver
+  /** Messages: the inbox entry leaves once the message is done. */
+  readonly inbox?: Owed
+  /**
+   * For a kind whose sender pushes again what failed (platform events, acked `LATER`): a failed
+   * item's claim is forgotten, not marked done, so the next push runs it again; and a push that
+   * finds the same id still being handled here waits for that outcome instead of being a
+   * duplicate at once (were the first to fail, the copy's ack would have ended the re-pushes).
+   */
+  readonly retryFailed?: boolean
+}
+
 /**
- * First: a message pushed again, or arriving on both transports, goes no further. Once the rest
- * of the flow is through (the answer delivered, or its failure logged), the message is marked
- * done and leaves the inbox, in that order: a crash between the two finds it done. A ledger that
- * cannot answer means the message is not handled (answering it might answer it twice); it stays
- * in the inbox for a later try.
+ * A message (or event) pushed again, or arriving on both transports, goes no further. Once the
+ * rest of the flow is through (the answer delivered, or its failure logged), the item is marked
+ * done and, for a message, leaves the inbox, in that order: a crash between the two finds it done.
+ * A ledger that cannot answer means the item is not handled (handling it might handle it twice);
+ * a message stays in the inbox for a later try, an event is pushed again.
  */
-export function dedupe(ledger: Ledger, observer?: FlowObserver, inbox?: Owed): Step<InboundContext> {
+export function dedupe(ledger: Ledger, opts: DedupeStepOptions = {}): Step<InboundContext> {
+  const { observer, inbox, retryFailed = false } = opts
   const release = async (ctx: InboundContext): Promise<void> => {
     await inbox
       ?.release(ctx.id)
       .catch((err: unknown) => ctx.log.warn({ err }, 'could not clear the inbox entry'))
   }
+  const acquireOpts = { waitForOwn: retryFailed }
   return async (ctx, next) => {
     let claim: Claim
     try {
-      claim = await ledger.acquire(ctx.id)
+      claim = await ledger.acquire(ctx.id, acquireOpts)
     } catch (err) {
-      ctx.log.error({ err }, 'de-duplication ledger unavailable; message not handled')
+      ctx.log.error({ err }, 'de-duplication ledger unavailable; not handled')
       ctx.outcome = 'failed'
       return
     }
@@ -43,10 +60,20 @@ export function dedupe(ledger: Ledger, observer?: FlowObserver, inbox?: Owed): S
       if (claim === 'answered') void release(ctx)
       return
     }
+    let threw = true
     try {
       await next()
+      threw = false
     } finally {
-      await ledger.done(ctx.id).catch((err: unknown) => ctx.log.warn({ err }, 'could not mark message done'))
+      if (retryFailed && (threw || ctx.outcome === 'failed')) {
+        await ledger
+          .forget(ctx.id)
+          .catch((err: unknown) => ctx.log.warn({ err }, 'could not forget the claim'))
+      } else {
+        await ledger
+          .done(ctx.id)
+          .catch((err: unknown) => ctx.log.warn({ err }, 'could not mark message done'))
+      }
       // Not awaited: its commit (with "done" in the same batch) is on its way either way, and a
       // message must not hold its place in flight while the writer commits it.
       void release(ctx)

@@ -7,16 +7,18 @@ import { coreStrings } from '../strings.js'
 
 /**
  * Every error of the work below it is caught here: logged with a short reference id at the level
- * its failure says, and (for a message) answered with an honest sentence and that id.
+ * its failure says (as `line`), then `answer` says what follows for the item: a message is
+ * answered with an honest sentence and that id; an event is `failed`, for DingTalk to push again.
  */
 export function errorBoundary<C extends InboundContext>(
   failures: Failures,
   answer?: (ctx: C, failure: Failure, ref: string) => Promise<void>,
+  line = 'command failed',
 ): Step<C> {
   const fail = async (ctx: C, err: unknown): Promise<void> => {
     const ref = newRefId()
     const failure = failures.explain(err)
-    ctx.log[failure.level]({ err, ref, failure: failure.key, command: ctx.command }, 'command failed')
+    ctx.log[failure.level]({ err, ref, failure: failure.key, command: ctx.command }, line)
     ctx.result = 'error'
     ctx.ref = ref
     await answer?.(ctx, failure, ref)

@@ -1,27 +1,64 @@
-import type { FlowObserver, HandledReport, InboundContext } from '../context.js'
+import type { FlowObserver, HandledReport, InboundContext, MessageContext } from '../context.js'
+import type { EventFlowContext } from '../event-context.js'
 import type { Step } from '../pipeline.js'
 
+/** What the report step writes and counts for one kind of inbound item. */
+export interface Reporter<C extends InboundContext> {
+  /** The line of a step below that threw despite its care (`message handling failed`). */
+  readonly failedLine: string
+  /** Writes the item's one line and counts it, once the rest is through. */
+  handled(ctx: C, durationMs: number): void
+}
+
 /**
- * One log line per handled message (command, result, outcome, delivery path, duration, ref) and
- * the counters behind `/status` and `/metrics`. The last line of defence too: a step that throws
- * despite its own care makes the message `failed`, logged, never a crash.
+ * One log line per handled item and the counters behind `/status` and `/metrics` (what the line
+ * says is its kind's `Reporter`). The last line of defence too: a step that throws despite its
+ * own care makes the item `failed`, logged, never a crash.
  */
-export function report(clock: () => number, observer?: FlowObserver): Step<InboundContext> {
+export function report<C extends InboundContext>(clock: () => number, reporter: Reporter<C>): Step<C> {
   return async (ctx, next) => {
     try {
       await next()
     } catch (err) {
       ctx.outcome = 'failed'
-      ctx.log.error({ err, command: ctx.command }, 'message handling failed')
+      ctx.log.error({ err, command: ctx.command }, reporter.failedLine)
     }
-    const handled: HandledReport = {
-      command: ctx.command,
-      result: ctx.result,
-      outcome: ctx.outcome,
-      path: ctx.path,
-      durationMs: clock() - ctx.started,
-    }
-    ctx.log.info({ ...handled, ref: ctx.ref }, 'message handled')
-    observer?.handled(ctx, handled)
+    reporter.handled(ctx, clock() - ctx.started)
+  }
+}
+
+/** A message's line: command, result, outcome, delivery path, duration, ref. */
+export function messageReport(observer?: FlowObserver): Reporter<MessageContext> {
+  return {
+    failedLine: 'message handling failed',
+    handled(ctx, durationMs) {
+      const handled: HandledReport = {
+        command: ctx.command,
+        result: ctx.result,
+        outcome: ctx.outcome,
+        path: ctx.path,
+        durationMs,
+      }
+      ctx.log.info({ ...handled, ref: ctx.ref }, 'message handled')
+      observer?.handled(ctx, handled)
+    },
+  }
+}
+
+/**
+ * An event's line, whatever became of it (duplicates too: the event flow reports above its
+ * de-dup, so every ack the transport sends is explained by one line): the outcome, how many
+ * handlers ran, the duration and the ref of a failure; `eventId` and `eventType` are on its logger.
+ */
+export function eventReport(observer?: FlowObserver): Reporter<EventFlowContext> {
+  return {
+    failedLine: 'event handling failed',
+    handled(ctx, durationMs) {
+      ctx.log.info(
+        { outcome: ctx.outcome, handlers: ctx.handlers, durationMs, ref: ctx.ref },
+        'event handled',
+      )
+      observer?.event(ctx, { eventType: ctx.event.type, outcome: ctx.outcome, durationMs })
+    },
   }
 }

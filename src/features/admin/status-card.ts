@@ -1,5 +1,5 @@
 import { formatDuration, formatTime } from '../../cards/format.js'
-import type { Locale } from '../../core/locale.js'
+import type { Locale, Localized } from '../../core/locale.js'
 import type { TransportStatus } from '../../core/port.js'
 import type { CallOutcome, UsageTable } from '../../dingtalk/usage.js'
 
@@ -16,10 +16,22 @@ export interface StatusReport {
     readonly duplicates: number
     readonly rateLimited: number
   }
+  /** Platform events since start (EVENT frames); undefined: not subscribed (no Stream transport, or no feature handles any). */
+  readonly events:
+    | {
+        readonly received: number
+        readonly handled: number
+        readonly duplicates: number
+        readonly ignored: number
+        readonly failed: number
+      }
+    | undefined
   /** Since start: messages answered from the inbox (owed from before a restart, or by a stopped replica), and those too old to answer. */
   readonly inbox: { readonly recovered: number; readonly tooOld: number }
   readonly usage: { readonly sinceStart: UsageTable; readonly month: string; readonly thisMonth: UsageTable }
   readonly store: string
+  /** A feature's own line (the watches), in every language. */
+  readonly watch?: { readonly label: Localized; readonly text: Localized }
 }
 
 const T = {
@@ -41,6 +53,10 @@ const T = {
     messages: 'Messages',
     messagesLine: (m: StatusReport['messages']) =>
       `${m.handled} handled, ${m.failed} failed, ${m.duplicates} duplicates ignored, ${m.rateLimited} rate-limited`,
+    events: 'Events',
+    eventsLine: (e: NonNullable<StatusReport['events']>) =>
+      `${e.received} received: ${e.handled} handled, ${e.duplicates} duplicates ignored, ${e.ignored} of types nobody handles, ${e.failed} failed (pushed again)`,
+    eventsOff: 'not subscribed (that takes the Stream transport and a feature that handles events)',
     inbox: 'Inbox',
     inboxLine: (i: StatusReport['inbox']) =>
       `${i.recovered} answered after a restart or for a stopped replica, ${i.tooOld} too old to answer`,
@@ -75,6 +91,10 @@ const T = {
     messages: '消息',
     messagesLine: (m: StatusReport['messages']) =>
       `已处理 ${m.handled}，失败 ${m.failed}，忽略重复 ${m.duplicates}，限流 ${m.rateLimited}`,
+    events: '事件',
+    eventsLine: (e: NonNullable<StatusReport['events']>) =>
+      `收到 ${e.received}：已处理 ${e.handled}，忽略重复 ${e.duplicates}，无人处理的类型 ${e.ignored}，失败 ${e.failed}（将重新推送）`,
+    eventsOff: '未订阅（需要 Stream 连接和处理事件的功能）',
     inbox: '待答消息',
     inboxLine: (i: StatusReport['inbox']) =>
       `重启后或替已停止的副本补答 ${i.recovered} 条，过旧未答 ${i.tooOld} 条`,
@@ -118,8 +138,10 @@ export function statusText(r: StatusReport, locale: Locale, timeZone: string, no
   const pct = total === 0 ? '–' : `${Math.round((100 * r.cache.hits) / total)}%`
   lines.push(`- **${t.cache}:** ${t.cacheLine(pct, r.cache.hits, total)}`)
   lines.push(`- **${t.messages}:** ${t.messagesLine(r.messages)}`)
+  lines.push(`- **${t.events}:** ${r.events ? t.eventsLine(r.events) : t.eventsOff}`)
   lines.push(`- **${t.inbox}:** ${t.inboxLine(r.inbox)}`)
   lines.push(`- **${t.store}:** ${r.store}`)
+  if (r.watch) lines.push(`- **${r.watch.label[locale]}:** ${r.watch.text[locale]}`)
   lines.push(`- **${t.sinceStart}:**`, ...usageLines(r.usage.sinceStart, t.none))
   lines.push(`- **${t.month(r.usage.month)}:**`, ...usageLines(r.usage.thisMonth, t.none))
   lines.push('', `> ${t.quotaNote}`)

@@ -12,9 +12,13 @@ export interface StatusSources {
   readonly token: { status(): StatusReport['token'] }
   readonly cache: { cacheStats(): StatusReport['cache'] }
   readonly messages: { counts(): StatusReport['messages'] }
+  /** Platform events since start; undefined while no transport subscribed to them. */
+  readonly events: { eventCounts(): StatusReport['events'] }
   readonly inbox: { readonly taken: number; readonly tooOld: number }
   readonly usage: Pick<UsageLedger, 'started' | 'thisMonth'>
   readonly store: { readonly kind: string }
+  /** A feature's own line (the watches), in every language. */
+  readonly watch?: { watchStatus(): Promise<NonNullable<StatusReport['watch']>> }
 }
 
 /** Everything `/status` shows, gathered now. */
@@ -27,9 +31,11 @@ export async function gatherStatus(s: StatusSources): Promise<StatusReport> {
     token: s.token.status(),
     cache: s.cache.cacheStats(),
     messages: s.messages.counts(),
+    events: s.events.eventCounts(),
     inbox: { recovered: s.inbox.taken, tooOld: s.inbox.tooOld },
     usage: { sinceStart: s.usage.started(), month: month.month, thisMonth: month.table },
     store: s.store.kind,
+    ...(s.watch ? { watch: await s.watch.watchStatus() } : {}),
   }
 }
 

@@ -52,6 +52,8 @@ export class Backlog {
   private scheduled = false
   private keeping = 0
   private handedOver = 0
+  /** Other work the port does for this transport and that counts towards `maxPending` (events). */
+  private held = 0
   /** The messages this backlog holds (being kept, waiting, in flight): their redeliveries are only acked. */
   private readonly holding = new Set<string>()
   private full = false
@@ -70,9 +72,9 @@ export class Backlog {
     this.maxPending = Math.max(1, opts.maxPending ?? Number.POSITIVE_INFINITY)
   }
 
-  /** Frames taken and not handed over yet (being kept, or waiting for their turn). */
+  /** Frames taken and not handed over yet (being kept, or waiting for their turn), and those held. */
   get pending(): number {
-    return this.keeping + this.queue.length - this.head
+    return this.keeping + this.queue.length - this.head + this.held
   }
 
   /** Messages handed to the port that have not settled yet. */
@@ -116,6 +118,22 @@ export class Backlog {
         this.checkRoom()
       },
     )
+  }
+
+  /**
+   * Counts one more item with the port towards `maxPending` (an event, handled before its ack),
+   * until the returned release is called (once; later calls do nothing).
+   */
+  hold(): () => void {
+    this.held++
+    this.checkFull()
+    let released = false
+    return () => {
+      if (released) return
+      released = true
+      this.held--
+      this.checkRoom()
+    }
   }
 
   /** Hands every waiting message to the port now, whatever is in flight (at stop). */

@@ -2,14 +2,17 @@ import type { Agent } from 'node:http'
 import { DWClient, type DWClientConfig, type DWClientDownStream, TOPIC_ROBOT } from 'dingtalk-stream'
 import WebSocket from 'ws'
 import type { FetchFn } from '../../dingtalk/http.js'
+import type { EventAck } from './event-intake.js'
 import { parseStreamFrame, sanitize } from './frames.js'
+import { openGateway } from './gateway-open.js'
 
+export { GATEWAY_OPEN_PATH, GatewayOpenError } from './gateway-open.js'
 export { TOPIC_ROBOT }
-export const GATEWAY_OPEN_PATH = '/v1.0/gateway/connections/open'
+
 /** Robot frames are a few KiB; anything near this is not DingTalk talking. */
 const MAX_FRAME_BYTES = 4 << 20
-/** What an EVENT frame is acked with while we handle no events (what the SDK answers too). */
-const EVENT_ACK = { status: 'SUCCESS' } as const
+/** What a connection subscribes to for platform events: every type the console pushes (§8). */
+const EVENTS = { type: 'EVENT', topic: '*' } as const
 
 /**
  * Answers one CALLBACK frame on one topic, ack included: a robot message is acked with
@@ -23,6 +26,8 @@ type CallbackHandler = (frame: DWClientDownStream, messageId: string) => void
 export interface ClientEvents {
   /** A robot CALLBACK frame, not acked yet: `ack` acks it on this socket (false once it has gone). */
   robotFrame(data: string, messageId: string, ack: () => boolean): void
+  /** An EVENT frame with a messageId, not acked yet: `ack` acks it on this socket with a status. */
+  eventFrame(frame: DWClientDownStream, messageId: string, ack: EventAck): void
   /** DingTalk announced it will close this socket soon. */
   disconnectAnnounced(): void
   /** A frame we could not use; `reason` never holds frame content. */
@@ -39,6 +44,8 @@ export interface GatewayClientOptions {
   /** Bound on the gateway open call and on the WebSocket handshake. */
   readonly timeoutMs: number
   readonly events: ClientEvents
+  /** Also subscribe to platform events (some feature handles them); otherwise CALLBACK topics only. */
+  readonly subscribeEvents?: boolean
   readonly fetch?: FetchFn
   /**
    * The agent for the socket to this URL (a tunnel through a proxy); undefined: direct. `signal`
@@ -47,26 +54,14 @@ export interface GatewayClientOptions {
   readonly wsAgent?: (url: URL, signal: AbortSignal) => Agent | undefined
 }
 
-/** The gateway open call failed; the message never holds the secret or a ticket. */
-export class GatewayOpenError extends Error {
-  constructor(
-    message: string,
-    readonly status?: number,
-    options?: { cause?: unknown },
-  ) {
-    super(message, options)
-    this.name = 'GatewayOpenError'
-  }
-}
-
 /**
  * `dingtalk-stream`'s `DWClient` for ONE connection attempt, with the parts that bite replaced:
  * the gateway is called on a configurable API base; the socket is opened without the SDK's
  * unconditional console output; frames are parsed defensively (the SDK's `JSON.parse` in a socket
- * handler crashes the process on junk); CALLBACK frames are acked on their own socket, and only
- * while it is open (`ws.send` throws while connecting): robot messages once kept, other topics at
- * once. It can stop reading its socket (`pause`) for backpressure. It never reconnects by itself:
- * `StreamTransport` supervises.
+ * handler crashes the process on junk); frames are acked on their own socket, and only while it is
+ * open (`ws.send` throws while connecting): robot messages once kept, other CALLBACK topics at
+ * once, EVENT frames with the core's outcome (`event-intake.ts`). It can stop reading its socket
+ * (`pause`) for backpressure. It never reconnects by itself: `StreamTransport` supervises.
  */
 export class GatewayClient extends DWClient {
   /** `performance.now()` of the latest sign of life: any frame, ping or pong. */
@@ -91,7 +86,10 @@ export class GatewayClient extends DWClient {
     }
     super(config)
     // Our own array, never the SDK's shared default (which subscribes to every EVENT).
-    this.config.subscriptions = [...this.callbacks.keys()].map((topic) => ({ type: 'CALLBACK', topic }))
+    this.config.subscriptions = [
+      ...[...this.callbacks.keys()].map((topic) => ({ type: 'CALLBACK', topic })),
+      ...(opts.subscribeEvents ? [EVENTS] : []),
+    ]
   }
 
   /** Opens the connection: gateway call, then WebSocket handshake. Rejects on either failure. */
@@ -105,49 +103,21 @@ export class GatewayClient extends DWClient {
   override printDebug(): void {}
 
   override async getEndpoint(): Promise<this> {
-    const url = `${this.opts.apiBase}${GATEWAY_OPEN_PATH}`
-    const fetchFn = this.opts.fetch ?? globalThis.fetch
-    let res: Response
-    try {
-      res = await fetchFn(url, {
-        method: 'POST',
-        headers: { accept: 'application/json', 'content-type': 'application/json' },
-        body: JSON.stringify({
-          clientId: this.config.clientId,
-          clientSecret: this.config.clientSecret,
-          ua: this.config.ua,
-          subscriptions: this.config.subscriptions,
-        }),
-        signal: AbortSignal.any([this.abort.signal, AbortSignal.timeout(this.opts.timeoutMs)]),
-      })
-    } catch (err) {
-      const timedOut = err instanceof DOMException && err.name === 'TimeoutError'
-      throw new GatewayOpenError(`gateway ${timedOut ? 'timed out' : 'unreachable'}`, undefined, {
-        cause: err,
-      })
-    }
-    const body = (await res.json().catch(() => undefined)) as Record<string, unknown> | undefined
-    if (!res.ok) {
-      const code = typeof body?.code === 'string' ? ` ${body.code.slice(0, 80)}` : ''
-      throw new GatewayOpenError(`gateway open failed: HTTP ${res.status}${code}`, res.status)
-    }
-    const endpoint = body?.endpoint
-    const ticket = body?.ticket
-    if (typeof endpoint !== 'string' || typeof ticket !== 'string' || !ticket) {
-      throw new GatewayOpenError('gateway answered without endpoint or ticket', res.status)
-    }
-    let socketUrl: URL
-    try {
-      socketUrl = new URL(endpoint)
-    } catch {
-      throw new GatewayOpenError('gateway answered an endpoint that is not a URL', res.status)
-    }
-    if (socketUrl.protocol !== 'wss:' && socketUrl.protocol !== 'ws:') {
-      throw new GatewayOpenError(`gateway answered a ${socketUrl.protocol} endpoint`, res.status)
-    }
-    socketUrl.searchParams.set('ticket', ticket)
+    const { apiBase, clientId, clientSecret, ua, timeoutMs, fetch } = this.opts
+    const { subscriptions } = this.config
+    const signal = this.abort.signal
+    const url = await openGateway({
+      apiBase,
+      clientId,
+      clientSecret,
+      ua,
+      subscriptions,
+      timeoutMs,
+      signal,
+      fetch,
+    })
     // `dw_url` is TS-private in the SDK; it is the one place the SDK keeps the socket URL.
-    ;(this as unknown as { dw_url: string }).dw_url = socketUrl.href
+    ;(this as unknown as { dw_url: string }).dw_url = url
     return this
   }
 
@@ -265,14 +235,18 @@ export class GatewayClient extends DWClient {
     this.opts.events.robotFrame(frame.data, messageId, () => this.ack(messageId))
   }
 
-  /**
-   * Every EVENT frame arrives here (platform notes §8). We subscribe to none yet, so one that
-   * does arrive is acked SUCCESS. Platform events (meeting_status_change...) will be handed on
-   * from here, acked once recorded and de-duplicated by `eventId`.
-   */
+  /** Every EVENT frame (platform notes §8): handed over with its ack, on this very socket. */
   override onEvent(frame: DWClientDownStream): void {
     const messageId = frame.headers.messageId
-    if (this.isOpen && typeof messageId === 'string') this.send(messageId, EVENT_ACK)
+    if (typeof messageId !== 'string' || !messageId) {
+      this.opts.events.badFrame('EVENT frame without messageId')
+      return
+    }
+    this.opts.events.eventFrame(frame, messageId, (status) => {
+      if (!this.isOpen) return false
+      this.send(messageId, { status })
+      return true
+    })
   }
 
   /** Starts a close handshake (the SDK's version logs to the console). */

@@ -1,4 +1,5 @@
 import type { DWClientDownStream } from 'dingtalk-stream'
+import type { InboundEvent } from '../../core/event.js'
 import type { InboundMessage } from '../../core/message.js'
 import { assertRobotMessage, InvalidRobotMessage, toInboundMessage } from '../../dingtalk/robot-message.js'
 
@@ -39,6 +40,52 @@ export function parseRobotFrame(data: string, receivedAt: number): RobotFrameRes
     return { ok: false, reason: err instanceof InvalidRobotMessage ? err.reason : 'data is not JSON' }
   }
   return { ok: true, message: toInboundMessage(payload, 'stream', receivedAt) }
+}
+
+/** An EVENT frame made into the event the core works with, or why it could not be. */
+export type EventFrameResult =
+  | { readonly ok: true; readonly event: InboundEvent }
+  /** `reason` is safe to log: it names what is wrong, never what the frame says. */
+  | { readonly ok: false; readonly reason: string }
+
+/** An `eventId` is a ledger key and a log field: printable ASCII without spaces, bounded. */
+const EVENT_ID = /^[\x21-\x7e]{1,128}$/
+/** An `eventType` is a log field and (when a feature handles it) a metrics label. */
+const EVENT_TYPE = /^[A-Za-z0-9_.:-]{1,64}$/
+const EPOCH_MS = /^\d{1,15}$/
+
+/**
+ * An EVENT frame (platform notes §8) → the event the core works with: `eventId` and `eventType`
+ * are required, `data` must be the JSON text of an object; a missing or odd `eventCorpId` reads
+ * as empty, a missing or odd `eventBornTime` as the time it arrived. Never throws.
+ */
+export function parseEventFrame(frame: DWClientDownStream, receivedAt: number): EventFrameResult {
+  const h = frame.headers as Record<string, unknown>
+  const { eventId, eventType, eventCorpId, eventBornTime } = h
+  if (typeof eventId !== 'string' || !EVENT_ID.test(eventId))
+    return bad('EVENT frame without a usable eventId')
+  if (typeof eventType !== 'string' || !EVENT_TYPE.test(eventType))
+    return bad('EVENT frame without a usable eventType')
+  if (typeof frame.data !== 'string') return bad('EVENT frame without data')
+  let data: unknown
+  try {
+    data = JSON.parse(frame.data)
+  } catch {
+    return bad('EVENT data is not JSON')
+  }
+  if (typeof data !== 'object' || data === null || Array.isArray(data))
+    return bad('EVENT data is not an object')
+  const born =
+    typeof eventBornTime === 'string' && EPOCH_MS.test(eventBornTime) ? Number(eventBornTime) : receivedAt
+  const corpId = typeof eventCorpId === 'string' && EVENT_ID.test(eventCorpId) ? eventCorpId : ''
+  return {
+    ok: true,
+    event: { id: eventId, type: eventType, corpId, bornAt: born, receivedAt, transport: 'stream', data },
+  }
+}
+
+function bad(reason: string): EventFrameResult {
+  return { ok: false, reason }
 }
 
 /** Strips what must never reach a log line: the ticket and anything after it. */

@@ -3,7 +3,11 @@ import { backoffDelay, type FetchFn } from '../../dingtalk/http.js'
 import type { Logger } from '../../logger.js'
 import { Backlog } from './backlog.js'
 import { GatewayClient, type GatewayClientOptions } from './connection.js'
+import { EventIntake } from './event-intake.js'
 import { sanitize } from './frames.js'
+import { DEFAULT_STREAM, type StreamTuning } from './tuning.js'
+
+export { DEFAULT_STREAM, type StreamTuning } from './tuning.js'
 
 export type StreamState = 'idle' | 'connecting' | 'connected' | 'reconnecting' | 'stopped'
 
@@ -18,49 +22,15 @@ export interface StreamStatus {
   readonly lastError: string | undefined
 }
 
-export interface StreamTuning {
-  /** Reconnect delays: exponential with jitter from about `initialMs`, capped at `maxMs`. */
-  readonly backoff: { readonly initialMs: number; readonly maxMs: number }
-  /** A socket silent this long is dead; at half of it we probe with a WebSocket ping. 0: off. */
-  readonly watchdogMs: number
-  /** A connection that lived this long resets the backoff when it ends. */
-  readonly stableAfterMs: number
-  /**
-   * Acked frames handed to the core per event-loop turn; the rest wait (already acked) for the
-   * next turn. Bounds the work between two socket reads, so a burst of frames does not delay the
-   * acks of the frames behind it (backlog.ts).
-   */
-  readonly handoffPerTurn?: number
-  /**
-   * Messages handed to the core and not yet answered, at most. The rest wait as acked frames: a
-   * backlog of thousands of messages in flight at once held thousands of live promise chains,
-   * whose completions and garbage stood between socket reads (the acks' latency).
-   */
-  readonly maxInFlight?: number
-  /**
-   * Messages taken and not answered yet (being kept, waiting, in flight), at most: above it the
-   * socket is not read (`BOT_MAX_PENDING`).
-   */
-  readonly maxPending?: number
-}
-
-export const DEFAULT_STREAM: StreamTuning = {
-  backoff: { initialMs: 1000, maxMs: 30_000 },
-  watchdogMs: 60_000,
-  stableAfterMs: 30_000,
-  // Measured (npm run bench, stream, this 2-core VM): 8 / unbounded gave ack p99 58 to 65 ms;
-  // 4 / 64 gave 48 to 53 ms at the same answer rate. Smaller caps lowered the answer rate.
-  handoffPerTurn: 4,
-  maxInFlight: 64,
-}
-
 export interface StreamTransportOptions extends Partial<StreamTuning> {
   readonly clientId: string
   readonly clientSecret: string
   readonly apiBase: string
   readonly ua?: string
-  /** The core: gets every usable robot message, never awaited here. */
+  /** The core: gets every usable robot message and event, never awaited by the socket. */
   readonly port: InboundPort
+  /** Also subscribe to platform events (EVENT frames): some feature handles them. */
+  readonly subscribeEvents?: boolean
   readonly log: Logger
   readonly clock?: () => number
   readonly random?: () => number
@@ -77,9 +47,10 @@ export interface StreamTransportOptions extends Partial<StreamTuning> {
  * DingTalk Stream mode, supervised by us rather than the SDK (platform notes §3): one fresh
  * `GatewayClient` per attempt and at most one attempt at a time; exponential backoff with jitter
  * on every failure; a watchdog for silent sockets; a replacement opened before an announced
- * disconnect; the old socket closed as soon as its successor is up. Frames go to the core through
- * the `Backlog`, which acks each once the core has kept it, never awaits `port.handle`, and has
- * the sockets paused while it is full.
+ * disconnect; the old socket closed as soon as its successor is up. Robot frames go to the core
+ * through the `Backlog`, which acks each once the core has kept it, never awaits `port.handle`, and
+ * has the sockets paused while it is full; EVENT frames through the `EventIntake`, acked with the
+ * core's outcome, counted towards the same bound.
  */
 export class StreamTransport {
   private state: StreamState = 'idle'
@@ -98,8 +69,10 @@ export class StreamTransport {
   private messages = 0
   /** The backlog is full: every socket, the next one too, is paused. */
   private paused = false
-  /** Frames on their way to the core (see backlog.ts). */
+  /** Robot frames on their way to the core (see backlog.ts). */
   private readonly backlog: Backlog
+  /** EVENT frames: to the core's port, then acked with its outcome (see event-intake.ts). */
+  private readonly events: EventIntake
   private readonly tuning: Required<StreamTuning>
   private readonly clock: () => number
   private readonly log: Logger
@@ -124,6 +97,13 @@ export class StreamTransport {
       maxPending: this.tuning.maxPending,
       onFull: () => this.setPaused(true),
       onRoom: () => this.setPaused(false),
+    })
+    this.events = new EventIntake({
+      port: opts.port,
+      log: this.log,
+      clock: this.clock,
+      badFrame: this.badFrame,
+      hold: () => this.backlog.hold(),
     })
   }
 
@@ -278,17 +258,22 @@ export class StreamTransport {
       apiBase: this.opts.apiBase,
       ua: this.opts.ua ?? 'meeting-bot',
       timeoutMs: this.opts.timeoutMs ?? 10_000,
+      subscribeEvents: this.opts.subscribeEvents ?? false,
       ...(this.opts.fetch ? { fetch: this.opts.fetch } : {}),
       ...(this.opts.wsAgent ? { wsAgent: this.opts.wsAgent } : {}),
       events: {
         robotFrame: (data, messageId, ack) => this.onRobotFrame(data, messageId, ack),
+        eventFrame: (frame, messageId, ack) => this.events.take(frame, messageId, ack),
         disconnectAnnounced: () => this.onDisconnectAnnounced(client),
-        badFrame: (reason) => this.log.warn({ reason }, 'unusable stream frame ignored'),
+        badFrame: this.badFrame,
         closed: (code) => this.lost(client, `socket closed (code ${code})`),
       },
     })
     return client
   }
+
+  private readonly badFrame = (reason: string): void =>
+    this.log.warn({ reason }, 'unusable stream frame ignored')
 
   /** Counts the frame and hands it to the backlog, which acks it once kept. */
   private onRobotFrame(data: string, messageId: string, ack: () => boolean): void {

@@ -1,15 +1,15 @@
 import t from 'tap'
-import { Deduper } from '../../../src/core/dedupe.js'
+import { Deduper, eventDedupeKeyspace } from '../../../src/core/dedupe.js'
 import { dedupe } from '../../../src/core/steps/dedupe.js'
 import { MemoryStore } from '../../../src/store/memory.js'
 import { waitFor } from '../../helpers/index.js'
-import { fakeContext, inbound, nextStep, observer } from './fake.js'
+import { fakeContext, fakeEventContext, inbound, inboundEvent, nextStep, observer } from './fake.js'
 
 t.test('the first delivery goes on and is marked done after; a second is a duplicate', async (t) => {
   const store = new MemoryStore()
   const ledger = new Deduper(store)
   const seen = observer()
-  const step = dedupe(ledger, seen)
+  const step = dedupe(ledger, { observer: seen })
   const msg = inbound()
   const first = fakeContext({ msg })
   let during: string | undefined
@@ -32,11 +32,15 @@ t.test('the first delivery goes on and is marked done after; a second is a dupli
 t.test('a ledger that cannot answer: the message is not handled (it might be answered twice)', async (t) => {
   const { ctx, capture } = fakeContext()
   const { next, calls } = nextStep()
-  const broken = { acquire: async () => Promise.reject(new Error('disk gone')), done: async () => {} }
+  const broken = {
+    acquire: async () => Promise.reject(new Error('disk gone')),
+    done: async () => {},
+    forget: async () => {},
+  }
   await dedupe(broken)(ctx, next)
   t.equal(calls.n, 0)
   t.equal(ctx.outcome, 'failed')
-  t.equal(capture.find('de-duplication ledger unavailable; message not handled').length, 1)
+  t.equal(capture.find('de-duplication ledger unavailable; not handled').length, 1)
 })
 
 t.test('marking done fails: logged, the message stays answered', async (t) => {
@@ -45,6 +49,7 @@ t.test('marking done fails: logged, the message stays answered', async (t) => {
   const flaky = {
     acquire: async () => 'claimed' as const,
     done: async () => Promise.reject(new Error('write failed')),
+    forget: async () => {},
   }
   await dedupe(flaky)(ctx, nextStep().next)
   t.equal(ctx.outcome, 'answered')
@@ -53,7 +58,11 @@ t.test('marking done fails: logged, the message stays answered', async (t) => {
 
 t.test('done is marked even when the rest throws', async (t) => {
   const marked: string[] = []
-  const ledger = { acquire: async () => 'claimed' as const, done: async (id: string) => void marked.push(id) }
+  const ledger = {
+    acquire: async () => 'claimed' as const,
+    done: async (id: string) => void marked.push(id),
+    forget: async () => {},
+  }
   const { ctx } = fakeContext()
   await t.rejects(
     dedupe(ledger)(ctx, async () => {
@@ -83,12 +92,14 @@ t.test(
           order.push('done')
           await ledger.done(id)
         },
+        forget: (id) => ledger.forget(id),
       },
-      undefined,
       {
-        release: async (id) => {
-          order.push('released')
-          released.push(id)
+        inbox: {
+          release: async (id) => {
+            order.push('released')
+            released.push(id)
+          },
         },
       },
     )
@@ -100,14 +111,94 @@ t.test(
     const busy = inbound()
     await ledger.acquire(busy.id)
     const elsewhere = fakeContext({ msg: busy })
-    await dedupe(ledger, undefined, inbox)(elsewhere.ctx, nextStep().next)
+    await dedupe(ledger, { inbox })(elsewhere.ctx, nextStep().next)
     t.equal(elsewhere.ctx.outcome, 'duplicate')
     t.notOk(released.includes(busy.id), 'being answered elsewhere: its entry stays for that one to clear')
     const failing = fakeContext()
-    await dedupe(ledger, undefined, { release: async () => Promise.reject(new Error('store away')) })(
+    await dedupe(ledger, { inbox: { release: async () => Promise.reject(new Error('store away')) } })(
       failing.ctx,
       nextStep().next,
     )
     await waitFor(() => failing.capture.find('could not clear the inbox entry').length === 1)
   },
 )
+
+t.test('retryFailed (events): a failure is forgotten, so the next push runs again', async (t) => {
+  const store = new MemoryStore()
+  const ledger = new Deduper(store).forKeyspace(eventDedupeKeyspace)
+  const step = dedupe(ledger, { retryFailed: true })
+  const event = inboundEvent()
+  const first = fakeEventContext(event)
+  await step(first.ctx, async () => {
+    first.ctx.outcome = 'failed'
+  })
+  t.equal(await store.get(`dedupe-event:${event.id}`), undefined, 'the claim is gone')
+  const second = fakeEventContext(event)
+  const { next, calls } = nextStep(() => {
+    second.ctx.outcome = 'handled'
+  })
+  await step(second.ctx, next)
+  t.equal(calls.n, 1, 'the re-push runs')
+  t.equal(await store.get(`dedupe-event:${event.id}`), 'done')
+  const third = fakeEventContext(event)
+  await step(third.ctx, nextStep().next)
+  t.equal(third.ctx.outcome, 'duplicate', 'handled once: the next copy is a duplicate')
+  const thrown = fakeEventContext()
+  await t.rejects(
+    step(thrown.ctx, async () => {
+      throw new Error('boom')
+    }),
+  )
+  t.equal(await store.get(`dedupe-event:${thrown.ctx.id}`), undefined, 'a throw is a failure too')
+})
+
+t.test('retryFailed: a copy that arrives while the first is handled waits for its outcome', async (t) => {
+  const store = new MemoryStore()
+  const ledger = new Deduper(store, { leaseMs: 1_000, ttlMs: 10_000 }).forKeyspace(eventDedupeKeyspace)
+  const step = dedupe(ledger, { retryFailed: true })
+  const event = inboundEvent()
+  let release: () => void = () => {}
+  const gate = new Promise<void>((r) => {
+    release = r
+  })
+  const ran: string[] = []
+  const first = fakeEventContext(event)
+  const firstRun = step(first.ctx, async () => {
+    ran.push('first')
+    await gate
+    first.ctx.outcome = 'failed'
+  })
+  const copy = fakeEventContext(event)
+  const copyRun = step(copy.ctx, async () => {
+    ran.push('copy')
+    copy.ctx.outcome = 'handled'
+  })
+  await waitFor(() => ran.length === 1)
+  t.equal(copy.ctx.outcome, 'ignored', 'still waiting')
+  release()
+  await Promise.all([firstRun, copyRun])
+  t.same(ran, ['first', 'copy'], 'the first failed: the copy takes over')
+  t.equal(copy.ctx.outcome, 'handled')
+  const messages = dedupe(new Deduper(store))
+  const msg = fakeContext()
+  let held: () => void = () => {}
+  const busy = messages(msg.ctx, () => new Promise<void>((r) => (held = r)))
+  const again = fakeContext({ msg: msg.ctx.msg })
+  await messages(again.ctx, nextStep().next)
+  t.equal(again.ctx.outcome, 'duplicate', 'without retryFailed: a duplicate at once')
+  held()
+  await busy
+})
+
+t.test('retryFailed: a claim that cannot be forgotten is logged', async (t) => {
+  const { ctx, capture } = fakeEventContext()
+  const ledger = {
+    acquire: async () => 'claimed' as const,
+    done: async () => {},
+    forget: async () => Promise.reject(new Error('store away')),
+  }
+  await dedupe(ledger, { retryFailed: true })(ctx, async () => {
+    ctx.outcome = 'failed'
+  })
+  t.equal(capture.find('could not forget the claim').length, 1)
+})

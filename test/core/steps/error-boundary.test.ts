@@ -1,7 +1,8 @@
 import t from 'tap'
 import { Failures, UserFacingError } from '../../../src/core/errors.js'
+import { eventFailed } from '../../../src/core/steps/dispatch-event.js'
 import { errorBoundary, errorReply } from '../../../src/core/steps/error-boundary.js'
-import { fakeContext, textOf } from './fake.js'
+import { fakeContext, fakeEventContext, textOf } from './fake.js'
 
 class Gone extends Error {}
 const failures = new Failures([
@@ -64,4 +65,24 @@ t.test('no error: nothing changes; without an answer hook only the log and the r
   t.equal(quiet.ctx.reply, undefined)
   t.equal(quiet.ctx.result, 'error')
   t.equal(quiet.capture.find('command failed').length, 1)
+})
+
+t.test('an event: its own line, and the answer hook says what follows (failed)', async (t) => {
+  const { ctx, capture } = fakeEventContext()
+  await errorBoundary(
+    failures,
+    eventFailed,
+    'event handler failed',
+  )(ctx, async () => {
+    throw new Gone('x')
+  })
+  t.equal(ctx.outcome, 'failed')
+  t.equal(ctx.result, 'error')
+  t.match(capture.find('event handler failed')[0], {
+    level: 40,
+    ref: ctx.ref,
+    failure: 'gone',
+    command: 'meeting_status_change',
+  })
+  t.equal(capture.find('command failed').length, 0)
 })

@@ -1,4 +1,6 @@
 import { type ChatSource, MessageContext } from '../../../src/core/context.js'
+import type { InboundEvent } from '../../../src/core/event.js'
+import { EventFlowContext } from '../../../src/core/event-context.js'
 import type { InboundMessage, Reply, ReplySink } from '../../../src/core/message.js'
 import type { ChatSettings } from '../../../src/core/settings.js'
 import type { RobotMessagePayload } from '../../../src/dingtalk/robot-message.js'
@@ -45,11 +47,42 @@ export function nextStep(run: () => void | Promise<void> = () => {}) {
 
 /** Counts what a flow observer is told. */
 export function observer() {
-  const seen = { handled: [] as unknown[], duplicates: 0, rateLimited: [] as string[] }
+  const seen = {
+    handled: [] as unknown[],
+    events: [] as unknown[],
+    duplicates: 0,
+    rateLimited: [] as string[],
+  }
   return {
     seen,
     handled: (_ctx: unknown, report: unknown) => void seen.handled.push(report),
+    event: (_ctx: unknown, report: unknown) => void seen.events.push(report),
     duplicate: () => void seen.duplicates++,
     rateLimited: (_ctx: unknown, action: string) => void seen.rateLimited.push(action),
   }
+}
+
+let eventSeq = 0
+/** A platform event as the Stream transport hands it to the core. */
+export function inboundEvent(over: Partial<InboundEvent> = {}): InboundEvent {
+  eventSeq++
+  return {
+    id: `evtTest${process.pid}x${eventSeq}`,
+    type: 'meeting_status_change',
+    corpId: 'dingcorpTest',
+    bornAt: 900,
+    receivedAt: 1_000,
+    transport: 'stream',
+    data: { statusSeqNum: 1 },
+    ...over,
+  }
+}
+
+/** A real EventFlowContext with its log captured. */
+export function fakeEventContext(event: InboundEvent = inboundEvent()): {
+  ctx: EventFlowContext
+  capture: LogCapture
+} {
+  const { log, capture } = captureLogger()
+  return { ctx: new EventFlowContext(event, log, 1_000), capture }
 }

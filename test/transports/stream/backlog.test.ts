@@ -25,6 +25,10 @@ class FakePort implements InboundPort {
     return this.keeps(msg)
   }
 
+  event(): Promise<'ignored'> {
+    return Promise.resolve('ignored')
+  }
+
   busy(): boolean {
     return false
   }
@@ -277,4 +281,26 @@ t.test('full at maxPending (kept, waiting or in flight): the socket pauses; read
     await turn()
   }
   t.equal(b.inFlight + b.pending, 0)
+})
+
+t.test('events held while the core has them count towards maxPending with the messages', async (t) => {
+  const events: string[] = []
+  const { b } = backlog({
+    maxPending: 4,
+    onFull: () => events.push('full'),
+    onRoom: () => events.push('room'),
+  })
+  b.push(frame())
+  b.push(frame())
+  const first = b.hold()
+  t.same(events, [])
+  t.equal(b.pending, 3)
+  const second = b.hold()
+  t.same(events, ['full'], 'two messages and two events fill it')
+  first()
+  first()
+  t.equal(b.pending, 3, 'a release counts once')
+  t.same(events, ['full', 'room'], 'three of four: room again')
+  second()
+  t.equal(b.pending, 2)
 })

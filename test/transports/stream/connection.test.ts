@@ -13,6 +13,7 @@ function recorder() {
   const seen: string[] = []
   const events: ClientEvents = {
     robotFrame: (_data, id, ack) => seen.push(`robot ${id} acked=${ack()}`),
+    eventFrame: (frame, id, ack) => seen.push(`event ${id} ${frame.headers.eventType} acked=${ack('LATER')}`),
     disconnectAnnounced: () => seen.push('disconnect'),
     badFrame: (reason) => seen.push(`bad ${reason}`),
     closed: (code) => seen.push(`closed ${code}`),
@@ -51,32 +52,53 @@ t.test('a frame on a socket that is still connecting is handed over unacked, nev
   t.doesNotThrow(() => c.onDownStream(frame('CALLBACK', TOPIC_ROBOT)))
   t.doesNotThrow(() => c.onDownStream(frame('SYSTEM', 'ping')))
   t.doesNotThrow(() => c.onDownStream(frame('EVENT', 'x')))
-  t.same(seen, ['robot m1 acked=false'])
+  t.same(seen, ['robot m1 acked=false', 'event m1 undefined acked=false'])
   await opening
   t.equal(c.isOpen, true)
   await c.shutdown(100)
-  t.same(seen, ['robot m1 acked=false', 'closed 1000'])
+  t.same(seen.at(-1), 'closed 1000')
 })
 
-t.test('EVENT frames are acked SUCCESS; a CALLBACK on another topic is acked, reported', async (t) => {
+t.test(
+  'an EVENT frame is handed over with an ack of its status, on its socket; a CALLBACK on another topic is acked, reported',
+  async (t) => {
+    const emu = await emulator(t)
+    const { seen, events } = recorder()
+    const c = gatewayClient({ apiBase: emu.baseUrl, events })
+    t.teardown(() => c.shutdown(100))
+    await c.open()
+    const headers = { topic: '*', messageId: 'ev1', eventType: 'meeting_status_change', eventId: 'e1' }
+    emu.stream.sendRaw(JSON.stringify({ specVersion: '1.0', type: 'EVENT', headers, data: '{"opaque":1}' }))
+    emu.stream.sendRaw(JSON.stringify({ type: 'EVENT', headers: { topic: '*', eventId: 'e2' }, data: '{}' }))
+    const card = emu.stream.push({ opaque: 1 }, { topic: '/v1.0/card/instances/callback' })
+    const eventAck = await emu.stream.waitForAck('ev1')
+    t.same(eventAck.frame, {
+      code: 200,
+      headers: { contentType: 'application/json', messageId: 'ev1' },
+      message: 'OK',
+      data: '{"status":"LATER"}',
+    })
+    const cardAck = await emu.stream.waitForAck(card)
+    t.equal(cardAck.frame.data, '{"response":null}')
+    t.same(seen, [
+      'event ev1 meeting_status_change acked=true',
+      'bad EVENT frame without messageId',
+      'bad CALLBACK frame that is not a robot message',
+    ])
+  },
+)
+
+t.test('the open call subscribes to EVENT frames only when told to', async (t) => {
   const emu = await emulator(t)
-  const { seen, events } = recorder()
-  const c = gatewayClient({ apiBase: emu.baseUrl, events })
-  t.teardown(() => c.shutdown(100))
-  await c.open()
-  const headers = { topic: '*', messageId: 'ev1', eventType: 'meeting_status_change', eventId: 'e1' }
-  emu.stream.sendRaw(JSON.stringify({ specVersion: '1.0', type: 'EVENT', headers, data: '{"opaque":1}' }))
-  const card = emu.stream.push({ opaque: 1 }, { topic: '/v1.0/card/instances/callback' })
-  const eventAck = await emu.stream.waitForAck('ev1')
-  t.same(eventAck.frame, {
-    code: 200,
-    headers: { contentType: 'application/json', messageId: 'ev1' },
-    message: 'OK',
-    data: '{"status":"SUCCESS"}',
-  })
-  const cardAck = await emu.stream.waitForAck(card)
-  t.equal(cardAck.frame.data, '{"response":null}')
-  t.same(seen, ['bad CALLBACK frame that is not a robot message'])
+  const robotOnly = [{ type: 'CALLBACK', topic: TOPIC_ROBOT }]
+  for (const [subscribeEvents, expected] of [
+    [false, robotOnly],
+    [true, [...robotOnly, { type: 'EVENT', topic: '*' }]],
+  ] as const) {
+    const c = gatewayClient({ apiBase: emu.baseUrl, events: recorder().events, subscribeEvents })
+    await c.getEndpoint()
+    t.same(emu.stream.lastSubscriptions, expected, `subscribeEvents: ${subscribeEvents}`)
+  }
 })
 
 t.test('SYSTEM disconnect and frames that are not usable are reported', async (t) => {

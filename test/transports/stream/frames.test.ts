@@ -1,6 +1,12 @@
+import type { DWClientDownStream } from 'dingtalk-stream'
 import t from 'tap'
-import { parseRobotFrame, parseStreamFrame, sanitize } from '../../../src/transports/stream/frames.js'
-import { robotMessage } from '../../helpers/index.js'
+import {
+  parseEventFrame,
+  parseRobotFrame,
+  parseStreamFrame,
+  sanitize,
+} from '../../../src/transports/stream/frames.js'
+import { fixture, robotMessage } from '../../helpers/index.js'
 
 t.test('a robot frame becomes the message the core works with', async (t) => {
   const payload = robotMessage({ text: ' meeting 615902734' })
@@ -85,4 +91,62 @@ t.test('sanitize() removes tickets from any text', async (t) => {
     'Invalid URL: wss://h/connect?ticket=[redacted]&x=1',
   )
   t.equal(sanitize('nothing here'), 'nothing here')
+})
+
+t.test('an EVENT frame becomes the event the core works with', async (t) => {
+  const fx = fixture<DWClientDownStream>('stream-event-meeting-status-change')
+  const r = parseEventFrame(fx, 5_000)
+  t.same(r, {
+    ok: true,
+    event: {
+      id: 'evt7d1f2a9c0b3e',
+      type: 'meeting_status_change',
+      corpId: 'dingcorp5e8a1f2b',
+      bornAt: 1764727200400,
+      receivedAt: 5_000,
+      transport: 'stream',
+      data: JSON.parse(fx.data),
+    },
+  })
+  const member = parseEventFrame(fixture<DWClientDownStream>('stream-event-meeting-member-status-change'), 1)
+  t.match(member, { ok: true, event: { type: 'meeting_member_status_change', data: { statusSeqNum: 2 } } })
+  const headers = {
+    ...fx.headers,
+    eventCorpId: undefined,
+    eventBornTime: 'yesterday',
+  } as unknown as DWClientDownStream['headers']
+  t.match(
+    parseEventFrame({ ...fx, headers }, 7),
+    {
+      ok: true,
+      event: { corpId: '', bornAt: 7 },
+    },
+    'no corp id: empty; a birth time that is no epoch: when it arrived',
+  )
+})
+
+t.test('an EVENT frame that is no usable event gives a reason without its content', async (t) => {
+  const fx = fixture<DWClientDownStream>('stream-event-meeting-status-change')
+  const withHeaders = (h: Record<string, unknown>, data: unknown = fx.data) =>
+    ({ ...fx, headers: { ...fx.headers, ...h }, data }) as unknown as DWClientDownStream
+  const cases: Array<[DWClientDownStream, string]> = [
+    [withHeaders({ eventId: undefined }), 'EVENT frame without a usable eventId'],
+    [withHeaders({ eventId: '' }), 'EVENT frame without a usable eventId'],
+    [withHeaders({ eventId: 'has space LEAK-ME' }), 'EVENT frame without a usable eventId'],
+    [withHeaders({ eventId: 'x'.repeat(129) }), 'EVENT frame without a usable eventId'],
+    [withHeaders({ eventId: 42 }), 'EVENT frame without a usable eventId'],
+    [withHeaders({ eventType: undefined }), 'EVENT frame without a usable eventType'],
+    [withHeaders({ eventType: 'LEAK-ME {}' }), 'EVENT frame without a usable eventType'],
+    [withHeaders({}, null), 'EVENT frame without data'],
+    [withHeaders({}, 7), 'EVENT frame without data'],
+    [withHeaders({}, '{"openConfModel": LEAK-ME'), 'EVENT data is not JSON'],
+    [withHeaders({}, 'null'), 'EVENT data is not an object'],
+    [withHeaders({}, '["LEAK-ME"]'), 'EVENT data is not an object'],
+    [withHeaders({}, '"LEAK-ME"'), 'EVENT data is not an object'],
+  ]
+  for (const [frame, reason] of cases) {
+    const r = parseEventFrame(frame, 1)
+    t.same(r, { ok: false, reason }, reason)
+    t.notOk(JSON.stringify(r).includes('LEAK-ME'), 'no frame content in the reason')
+  }
 })

@@ -55,7 +55,12 @@ t.test('start() without credentials fails loudly instead of retrying forever', a
     clientId: '',
     clientSecret: '',
     apiBase: 'http://127.0.0.1:9',
-    port: { handle: async () => 'ignored', keep: async () => true, busy: () => false },
+    port: {
+      handle: async () => 'ignored',
+      keep: async () => true,
+      event: async () => 'ignored',
+      busy: () => false,
+    },
     log,
   })
   t.throws(() => stream.start(), /needs DINGTALK_CLIENT_ID/)

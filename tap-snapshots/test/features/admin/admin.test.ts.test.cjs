@@ -12,8 +12,10 @@ exports[`test/features/admin/admin.test.ts > TAP > /status, with a fixed clock >
 - **Access token:** valid for 55 min
 - **Meeting cache:** 71% hits (10 of 14 lookups)
 - **Messages:** 27 handled, 0 failed, 0 duplicates ignored, 0 rate-limited
+- **Events:** not subscribed (that takes the Stream transport and a feature that handles events)
 - **Inbox:** 0 answered after a restart or for a stopped replica, 0 too old to answer
 - **Store:** memory
+- **Watches:** 0 in 0 chats · 0 of 1000 API calls this month
 - **DingTalk calls since start:**
   - token: 1 (1 ok)
   - conference.byRoomCode: 2 (2 ok)
