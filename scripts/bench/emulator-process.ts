@@ -10,10 +10,14 @@ import { DingTalkEmulator } from '../../src/emulator/emulator.js'
 import { type EmulatorMeeting, sampleMeetings } from '../../src/emulator/meetings.js'
 import {
   type EmulatorCommand,
+  type EventCounts,
   EXTRA_ROOMS,
   extraRoom,
+  type ReplyStats,
   type StreamResult,
   type StreamRun,
+  WATCH_ROOMS,
+  watchRoom,
 } from './lib/emulator-protocol.js'
 import { BENCH_CLIENT_ID, robotMessage } from './lib/payload.js'
 import { round, summarize } from './lib/stats.js'
@@ -32,6 +36,19 @@ function extraMeetings(now: number): EmulatorMeeting[] {
   }))
 }
 
+/** Not started, scheduled ten minutes ahead: what the watch scenario watches. */
+function watchMeetings(now: number): EmulatorMeeting[] {
+  return Array.from({ length: WATCH_ROOMS }, (_, i) => ({
+    conferenceId: `be5c${i.toString(16).padStart(20, '0')}`,
+    roomCode: watchRoom(i),
+    title: `Watched room ${i}`,
+    status: 0,
+    startTime: now + 10 * 60_000,
+    creatorNick: 'Bench',
+    invitedNum: 5,
+  }))
+}
+
 function sessionOf(webhook: string): string {
   return new URL(webhook).searchParams.get('session') ?? ''
 }
@@ -43,7 +60,7 @@ async function main(): Promise<void> {
   const emu = await DingTalkEmulator.start({
     clientId: BENCH_CLIENT_ID,
     clientSecret: secret,
-    meetings: [...sampleMeetings(now), ...extraMeetings(now)],
+    meetings: [...sampleMeetings(now), ...extraMeetings(now), ...watchMeetings(now)],
     ...(process.env.BENCH_NO_REDELIVERY ? { stream: { redeliverAfterMs: 0 } } : {}),
   })
   const send = (m: unknown) => process.send?.(m)
@@ -177,6 +194,35 @@ async function main(): Promise<void> {
       }
       case 'stream':
         return stream(c)
+      case 'setEvents':
+        gw.setEvents(c.on)
+        return null
+      case 'timeline':
+        for (const code of c.codes) {
+          if (c.action === 'start') emu.timeline.start(code)
+          else if (c.action === 'end') emu.timeline.end(code)
+          else for (const nick of c.nicks ?? []) emu.timeline.join(code, nick)
+        }
+        return null
+      case 'events':
+        return {
+          pushed: gw.eventsPushed,
+          acked: gw.eventAcks.length,
+          ackedLater: gw.eventAcks.filter((a) => a.status !== 'SUCCESS').length,
+        } satisfies EventCounts
+      case 'replyStats': {
+        const seen = new Set<string>()
+        const byVia: Record<string, number> = {}
+        let repeats = 0
+        const list = emu.replies.slice(c.from)
+        for (const r of list) {
+          byVia[r.via] = (byVia[r.via] ?? 0) + 1
+          const key = `${r.conversationId ?? r.session}|${JSON.stringify(r.body)}`
+          if (seen.has(key)) repeats++
+          seen.add(key)
+        }
+        return { total: list.length, repeats, byVia } satisfies ReplyStats
+      }
     }
   }
 

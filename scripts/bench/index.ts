@@ -4,7 +4,7 @@
  * target is missed. See docs/benchmarks.md.
  *
  *   npm run bench                         everything (~2 to 3 minutes)
- *   npm run bench -- --only http,stream   some scenarios (http, stream, fanout, memory, slow-upstream, burst)
+ *   npm run bench -- --only http,stream   some scenarios (http, stream, fanout, memory, slow-upstream, burst, watches)
  *   npm run bench -- --out path.json      where the JSON goes (default bench/results/latest.json)
  *   npm run bench -- --only memory --heap-snapshots
  *                                         also writes two heap snapshots of the bot to the temp dir
@@ -23,8 +23,9 @@ import { httpScenario } from './scenarios/http.js'
 import { memoryScenario } from './scenarios/memory.js'
 import { slowUpstreamScenario } from './scenarios/slow-upstream.js'
 import { streamScenario } from './scenarios/stream.js'
+import { watchesScenario } from './scenarios/watches.js'
 
-const SCENARIOS = ['http', 'stream', 'slow-upstream', 'fanout', 'memory', 'burst'] as const
+const SCENARIOS = ['http', 'stream', 'slow-upstream', 'fanout', 'memory', 'burst', 'watches'] as const
 type Name = (typeof SCENARIOS)[number]
 
 const { values } = parseArgs({
@@ -108,6 +109,7 @@ async function main(): Promise<number> {
       results.push(await memoryScenario(ctx, heapSnapshotDir ? { heapSnapshotDir } : {}))
     }
     if (wanted('burst')) results.push(await burstScenario(ctx))
+    if (wanted('watches')) results.push(await watchesScenario(ctx))
   } finally {
     await bot?.stop()
     await emu.stop()

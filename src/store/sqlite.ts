@@ -244,9 +244,10 @@ export class SqliteStore implements Store {
 
   async entries(prefix: string): Promise<Array<[string, string]>> {
     if (this.persistence(prefix) === 'volatile') return this.memory.entries(prefix)
-    // Every key that may be live under the prefix (file, memory, queues); `get` knows which wins.
+    // Every key that may be live under the prefix: a key that is not volatile was queued when it
+    // was written, so it is in the queues or the file (no scan of the whole memory front, which
+    // cost the watch poller O(memory) per meeting); `get` knows which state wins.
     const keys = new Set(this.stmt.range.all(prefix, prefix + TOP, this.clock()) as string[])
-    for (const key of this.memory.keys()) if (key.startsWith(prefix)) keys.add(key)
     for (const key of this.queued.keys()) if (key.startsWith(prefix)) keys.add(key)
     const out: Array<[string, string]> = []
     for (const key of keys) {

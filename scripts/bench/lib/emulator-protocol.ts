@@ -11,6 +11,27 @@ export type EmulatorCommand =
   | { cmd: 'waitForStream'; timeoutMs: number }
   | { cmd: 'repliesFor'; sessions: string[] }
   | ({ cmd: 'stream' } & StreamRun)
+  | { cmd: 'setEvents'; on: boolean }
+  /** Moves watch rooms' timelines: each code started, ended, or joined by `nicks`. */
+  | { cmd: 'timeline'; action: 'start' | 'end' | 'join'; codes: string[]; nicks?: string[] }
+  | { cmd: 'events' }
+  /** The replies recorded from index `from` on: how many, and how many repeat an earlier one. */
+  | { cmd: 'replyStats'; from: number }
+
+/** What `replyStats` answers. */
+export interface ReplyStats {
+  readonly total: number
+  /** Replies with the same body to the same chat (session or conversation) as an earlier one. */
+  readonly repeats: number
+  readonly byVia: Record<string, number>
+}
+
+/** What `events` answers: EVENT frames pushed (first pushes) and the acks of every push. */
+export interface EventCounts {
+  readonly pushed: number
+  readonly acked: number
+  readonly ackedLater: number
+}
 
 export interface StreamRun {
   readonly frames: number
@@ -57,4 +78,10 @@ export interface StreamResult {
 export const EXTRA_ROOMS = 1000
 export function extraRoom(i: number): string {
   return String(700_000_000 + i)
+}
+
+/** Meetings not started yet, room codes 8xx xxx xxx, for the watch scenario. */
+export const WATCH_ROOMS = 1000
+export function watchRoom(i: number): string {
+  return String(800_000_000 + i)
 }

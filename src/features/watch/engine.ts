@@ -148,7 +148,7 @@ export class WatchEngine {
         const track =
           (await store.track(conferenceId)) ?? (await store.ensureTrack((watches[0] as Watch).snapshot))
         await this.poll(track, watches)
-        await this.settle(conferenceId)
+        await this.settle(conferenceId, watches)
       } catch (err) {
         log.warn({ conferenceId, err: (err as Error).message }, 'watch: pass over a meeting failed')
       }
@@ -204,14 +204,16 @@ export class WatchEngine {
 
   /**
    * Sends what every watch of the meeting is owed now (started, the summary, expired) and drops
-   * the watches that are done. Called by the poller and after an event changed the meeting.
+   * the watches that are done. Called by the poller (with the watches it read) and after an
+   * event changed the meeting.
    */
-  async settle(conferenceId: string): Promise<void> {
+  async settle(conferenceId: string, known?: readonly Watch[]): Promise<void> {
     const { store, clock, log } = this.deps
     let track = await store.track(conferenceId)
     if (!track) return
     if (track.status === 1 && !track.final) track = (await this.finalize(conferenceId)) ?? track
-    const watches = await store.ofConference(conferenceId)
+    // The pass read every watch a moment ago; an event's settle reads this meeting's.
+    const watches = known ?? (await store.ofConference(conferenceId))
     for (const w of watches) {
       for (const kind of dueNotices(track, w, clock())) {
         const key = keys.notice(conferenceId, w.conversationId, kind)
