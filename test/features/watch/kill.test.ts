@@ -48,7 +48,11 @@ t.test('a confirmed watch survives SIGKILL of the real entry point; each notice 
   await first.bot.exited
 
   const second = await boot()
-  t.match(await second.ask('watches'), '- **Design sync** (372 615 948)', 'the watch came back after the kill')
+  t.match(
+    await second.ask('watches'),
+    '- **Design sync** (372 615 948)',
+    'the watch came back after the kill',
+  )
   emu.timeline.start('372615948')
   await waitFor(() => noticesOf(emu, c, /has started/).length === 1, 10_000, 'the started notice')
   second.bot.proc.kill('SIGKILL')
