@@ -1,57 +1,10 @@
 import type { Locale } from '../../core/locale.js'
 import type { ConferenceInfo, ConferenceStatus } from '../../dingtalk/conference.js'
-import type { Keyspace } from '../../store/keyspaces.js'
 
 /*
  * What the watch feature keeps, and the pure rules by which news changes it. Every key is in one
- * of the keyspaces below; `store.ts` reads and writes them, `engine.ts` acts on them.
+ * of the keyspaces of `keyspaces.ts`; `store.ts` reads and writes them, `engine.ts` acts on them.
  */
-
-/** The watches: they survive a restart (committed before the bot confirms) and a Redis outage. */
-export const watchKeyspace: Keyspace = {
-  prefix: 'watch:',
-  owner: 'features/watch',
-  persistence: 'confirmed',
-  outage: 'mirror',
-}
-
-/** What the bot has seen of each watched meeting: the summary is built from it. */
-export const trackKeyspace: Keyspace = {
-  prefix: 'watch-track:',
-  owner: 'features/watch',
-  persistence: 'confirmed',
-  outage: 'mirror',
-}
-
-/**
- * Notice claims: `claimed:<owner>` while one replica sends, `sent` after; `backoff` after a
- * failure (until it lapses). Committed, so a restart does not post a notice again; after an
- * outage the shared value wins, as for the de-dup ledger.
- */
-export const noticeKeyspace: Keyspace = {
-  prefix: 'watch-notice:',
-  owner: 'features/watch',
-  persistence: 'confirmed',
-  outage: 'add',
-}
-
-/** Poll leases (one replica polls a meeting per period) and the end-of-meeting fetch's lock. */
-export const pollKeyspace: Keyspace = {
-  prefix: 'watch-poll:',
-  owner: 'features/watch',
-  persistence: 'volatile',
-  outage: 'drop',
-}
-
-/** Calls spent on watches this month, for the quota share. */
-export const usageKeyspace: Keyspace = {
-  prefix: 'watch-usage:',
-  owner: 'features/watch',
-  persistence: 'behind',
-  outage: 'drop',
-}
-
-export const WATCH_KEYSPACES = [watchKeyspace, trackKeyspace, noticeKeyspace, pollKeyspace, usageKeyspace]
 
 /** A watch that never starts ends this long after its scheduled start; a running one after its start. */
 export const EXPIRE_AFTER_MS = 24 * 3600_000
