@@ -7,7 +7,7 @@ import { ChatSettingsStore, settingsKeyspace } from '../core/settings.js'
 import type { FetchFn } from '../dingtalk/http.js'
 import { createOutbound } from '../dingtalk/proxy.js'
 import type { TokenProvider } from '../dingtalk/token.js'
-import { type Background, createFeatures } from '../features/index.js'
+import { createFeatures } from '../features/index.js'
 import type { Logger } from '../logger.js'
 import { Metrics } from '../ops/metrics.js'
 import { type CheckResult, Readiness } from '../ops/readiness.js'
@@ -82,34 +82,30 @@ export async function createApp(deps: AppDeps): Promise<App> {
   metrics.inboxSource = () => inbox
   // `/status` reads the transports, which are built after the flow they feed.
   let transports: Transports | undefined
-  const background: Background[] = []
-  const features = assemble([
-    ...createFeatures({
-      conferences: platform.conferences,
+  const { features: own, background } = createFeatures({
+    conferences: platform.conferences,
+    store,
+    flight: platform.flight,
+    ttls: tuning.ttls,
+    clock,
+    settings,
+    configView: () => describeConfig(config),
+    log,
+    notices: platform.notices,
+    watch: config.watch,
+    status: {
+      version: VERSION,
+      startedAt: clock(),
+      transports: () => transports?.statuses() ?? [],
+      token: platform.tokens,
+      messages: stats,
+      events: stats,
+      inbox,
+      usage: platform.usage,
       store,
-      flight: platform.flight,
-      ttls: tuning.ttls,
-      clock,
-      settings,
-      configView: () => describeConfig(config),
-      log,
-      notices: platform.notices,
-      watch: config.watch,
-      background,
-      status: {
-        version: VERSION,
-        startedAt: clock(),
-        transports: () => transports?.statuses() ?? [],
-        token: platform.tokens,
-        messages: stats,
-        events: stats,
-        inbox,
-        usage: platform.usage,
-        store,
-      },
-    }),
-    ...(deps.extraFeatures ?? []),
-  ])
+    },
+  })
+  const features = assemble([...own, ...(deps.extraFeatures ?? [])])
   store.declare([settingsKeyspace, ...PIPELINE_KEYSPACES, ...platform.keyspaces, ...features.keyspaces])
   const { bot, ledger, recovery } = createBot({
     config,

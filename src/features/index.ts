@@ -14,8 +14,6 @@ export interface FeatureDeps extends MeetingDeps, Omit<AdminDeps, 'status'> {
   /** Where proactive notices go out (delivery's conversation-addressed sender). */
   readonly notices: NoticePort
   readonly watch: WatchSettings
-  /** Filled with the features' background work (the watch poller), for the app to start and stop. */
-  readonly background: Background[]
 }
 
 /** Work a feature does in the background, started and stopped with the app (the watch poller). */
@@ -24,11 +22,15 @@ export interface Background {
   stop(): Promise<void>
 }
 
-/**
- * Every feature the bot has, in the order help lists their commands. A new feature is a folder
- * and one line here.
- */
-export function createFeatures(deps: FeatureDeps): Feature[] {
+/** The features, and their background work for the app to start and stop. */
+export interface Features {
+  /** In the order help lists their commands. */
+  readonly features: Feature[]
+  readonly background: Background[]
+}
+
+/** Every feature the bot has. A new feature is a folder and one line here. */
+export function createFeatures(deps: FeatureDeps): Features {
   const meeting = meetingFeature(deps)
   const watch = watchFeature({
     store: deps.store,
@@ -40,12 +42,14 @@ export function createFeatures(deps: FeatureDeps): Feature[] {
     clock: deps.clock,
     log: deps.log,
   })
-  deps.background.push(watch.engine)
-  return [
-    meeting,
-    watch,
-    helpFeature(),
-    adminFeature({ ...deps, status: { ...deps.status, cache: meeting.service, watch } }),
-    platformFeature(),
-  ]
+  return {
+    features: [
+      meeting,
+      watch,
+      helpFeature(),
+      adminFeature({ ...deps, status: { ...deps.status, cache: meeting.service, watch } }),
+      platformFeature(),
+    ],
+    background: [watch.engine],
+  }
 }
