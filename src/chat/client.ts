@@ -1,6 +1,12 @@
 import { randomBytes } from 'node:crypto'
 import { signCallback } from '../dingtalk/signature.js'
 import { type EmulatedUser, robotTextMessage } from '../emulator/messages.js'
+import { type CardSpace, cardSpace, fetchCards, newestCard, type PressAnswer } from './card-client.js'
+import type { ChatCard } from './card-render.js'
+import { ChatError } from './errors.js'
+
+export { type CardSpace, cardSpace, type PressAnswer } from './card-client.js'
+export { ChatError } from './errors.js'
 
 /** What the running emulator tells the chat (GET /_emulator/info). */
 export interface EmulatorInfo {
@@ -19,9 +25,13 @@ export interface ChatTarget {
 }
 
 export interface ChatReply {
+  /** The reply body; for `via: 'card'` the interactive card (a `ChatCard`). */
   readonly reply: unknown
-  /** How it came back: in the HTTP response, via the session webhook, or the robot OpenAPI. */
-  readonly via: 'inline' | 'webhook' | 'openapi'
+  /**
+   * How it came back: in the HTTP response, via the session webhook, the robot OpenAPI, or as an
+   * interactive card delivered to this chat (createAndDeliver).
+   */
+  readonly via: 'inline' | 'webhook' | 'openapi' | 'card'
   readonly ms: number
 }
 
@@ -36,10 +46,6 @@ interface Recorded {
   readonly id: number
   readonly body: unknown
   readonly via: 'webhook' | 'openapi'
-}
-
-export class ChatError extends Error {
-  override name = 'ChatError'
 }
 
 /** What only the conversation id of a robot message depends on. */
@@ -57,6 +63,8 @@ export class ChatClient {
   private readonly answered = new Set<number>()
   /** The newest reply id seen by `notices`. */
   private lastSeen = 0
+  /** A card version the chat has followed up to (`followFrom`): answers are looked for after it. */
+  cardVersion = 0
 
   constructor(
     readonly emulatorUrl: string,
@@ -97,15 +105,35 @@ export class ChatClient {
     return this.control('/_emulator/events', { enabled })
   }
 
+  /** The cards of one chat changed after a version, waiting up to `waitMs` for one (`fetchCards`). */
+  cards(space: CardSpace, after: number, waitMs: number, signal?: AbortSignal) {
+    return fetchCards(this.emulatorUrl, space, after, waitMs, signal)
+  }
+
+  /** The newest card the bot delivered to this chat, if any. */
+  async latestCard(space: CardSpace): Promise<ChatCard | undefined> {
+    return newestCard((await this.cards(space, 0, 0)).cards)
+  }
+
+  /** Presses a button of a card as `userId`; the emulator's refusals (unknown action...) become ChatErrors. */
+  press(outTrackId: string, action: string, userId: string): Promise<PressAnswer> {
+    // A Stream click may wait for the gateway's re-pushes: up to the emulator's 10 s.
+    return this.control(
+      `/_emulator/cards/${encodeURIComponent(outTrackId)}/press`,
+      { action, userId },
+      12_000,
+    )
+  }
+
   /** POSTs to the emulator's control API; its refusals (a meeting not running...) become ChatErrors. */
-  private async control<T>(path: string, body: unknown): Promise<T> {
+  private async control<T>(path: string, body: unknown, timeoutMs = 3000): Promise<T> {
     let res: Response
     try {
       res = await fetch(`${this.emulatorUrl}${path}`, {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
         body: JSON.stringify(body),
-        signal: AbortSignal.timeout(3000),
+        signal: AbortSignal.timeout(timeoutMs),
       })
     } catch {
       throw new ChatError(
@@ -139,8 +167,37 @@ export class ChatClient {
     } else {
       await this.viaStream(payload)
     }
-    const recorded = await this.waitForReply(session, payload.conversationId, target.user.staffId, started)
-    return { reply: recorded.body, via: recorded.via, ms: Date.now() - started }
+    // The answer is a message, or an interactive card delivered to this chat: whichever comes first.
+    const abort = new AbortController()
+    try {
+      const answer = await Promise.any([
+        this.waitForReply(session, payload.conversationId, target.user.staffId, started, abort.signal),
+        this.waitForCard(cardSpace(target), started, abort.signal).then((card) => ({
+          body: card,
+          via: 'card' as const,
+        })),
+      ]).catch((err: AggregateError) => {
+        throw err.errors[0]
+      })
+      return { reply: answer.body, via: answer.via, ms: Date.now() - started }
+    } finally {
+      abort.abort()
+    }
+  }
+
+  /** The first card delivered to this chat since `since` (the answer to a question just sent). */
+  private async waitForCard(space: CardSpace, since: number, signal: AbortSignal): Promise<ChatCard> {
+    const deadline = Date.now() + this.timeoutMs
+    let after = this.cardVersion
+    while (!signal.aborted) {
+      const left = deadline - Date.now()
+      if (left <= 0) break
+      const { version, cards } = await this.cards(space, after, Math.min(left, 10_000), signal)
+      after = version
+      const card = cards.find((c) => c.createdAt >= since)
+      if (card) return card
+    }
+    throw new ChatError(`no card within ${Math.round(this.timeoutMs / 1000)} s`)
   }
 
   private async viaHttp(info: EmulatorInfo, payload: object): Promise<unknown> {
@@ -216,6 +273,7 @@ export class ChatClient {
     conversationId: string,
     userId: string,
     since: number,
+    signal?: AbortSignal,
   ): Promise<{ body: unknown; via: 'webhook' | 'openapi' }> {
     const q = new URLSearchParams({
       session,
@@ -224,8 +282,9 @@ export class ChatClient {
       since: String(since),
       waitMs: String(this.timeoutMs),
     })
+    const timeout = AbortSignal.timeout(this.timeoutMs + 2000)
     const res = await fetch(`${this.emulatorUrl}/_emulator/replies?${q}`, {
-      signal: AbortSignal.timeout(this.timeoutMs + 2000),
+      signal: signal ? AbortSignal.any([signal, timeout]) : timeout,
     }).catch(() => {
       throw new ChatError('lost the emulator while waiting for the reply')
     })

@@ -21,6 +21,11 @@ export type ChatCommand =
       readonly pstn: boolean
     }
   | { readonly kind: 'leave'; readonly code: string; readonly nick: string }
+  | { readonly kind: 'press'; readonly action: CardAction }
+
+/** What the meeting card's buttons send (Join is a link: nothing to press). */
+export const CARD_ACTIONS = ['refresh', 'members', 'watch', 'unwatch'] as const
+export type CardAction = (typeof CARD_ACTIONS)[number]
 
 export const CHAT_COMMANDS_HELP = `In the chat, lines starting with ":" are for the chat itself:
   :as user|admin|<id>   :in group|single   :via http|stream   :who   :help   :quit
@@ -30,7 +35,9 @@ export const CHAT_COMMANDS_HELP = `In the chat, lines starting with ":" are for 
   :join <code> <name> [--host] [--external] [--pstn]
                                 someone joins the meeting in progress
   :leave <code> <name>          someone leaves it
-  :events on|off                DingTalk pushes meeting events to the bot, or not (it must poll)`
+  :events on|off                DingTalk pushes meeting events to the bot, or not (it must poll)
+  :press refresh|members|watch|unwatch
+                                press a button on the latest meeting card in this chat`
 
 const UNIT_MS = { s: 1000, m: 60_000, h: 3_600_000 } as const
 
@@ -108,6 +115,10 @@ export function parseChatCommand(line: string): ChatCommand {
         pstn: flags.includes('--pstn'),
       }
     }
+    case 'press':
+      if (!(CARD_ACTIONS as readonly string[]).includes(arg))
+        throw new ChatError(`usage: :press ${CARD_ACTIONS.join('|')}`)
+      return { kind: 'press', action: arg as CardAction }
     default:
       throw new ChatError(`unknown chat command ":${word}" (try :help)`)
   }

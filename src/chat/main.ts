@@ -4,7 +4,9 @@ import { join } from 'node:path'
 import { createInterface } from 'node:readline'
 import { parseArgs } from 'node:util'
 import { emulatedUser } from '../emulator/messages.js'
-import { ChatClient, ChatError, type ChatTarget } from './client.js'
+import { type ChatCard, describePress } from './card-render.js'
+import { CardScreen } from './card-screen.js'
+import { ChatClient, ChatError, type ChatTarget, cardSpace } from './client.js'
 import {
   CHAT_COMMANDS_HELP,
   type ChatCommand,
@@ -13,13 +15,15 @@ import {
   type MeetingChange,
   parseChatCommand,
 } from './commands.js'
+import { followCards, type Printer, watchNotices } from './follow.js'
 import { renderReply } from './render.js'
 
 const USAGE = `Usage: npm run chat -- [options] [message]
 
 Talk to the running bot (emulator mode) as DingTalk would. With a message: send it, print the
 reply, exit. Without: an interactive chat, which also prints what the bot posts on its own (the
-notices of "watch <room code>") as it arrives.
+notices of "watch <room code>") as it arrives, and keeps its live meeting cards current (redrawn
+in place on a terminal, each update printed otherwise).
 
 Options:
   --via http|stream        signed HTTP callback (default) or a stream frame through the emulator
@@ -92,51 +96,26 @@ async function chatCommand(
       const { code, kind, ...body } = cmd
       return describeChange(cmd, await client.meeting<MeetingChange>(code, kind, body))
     }
+    case 'press': {
+      const card = await client.latestCard(cardSpace(target))
+      if (!card) throw new ChatError('no meeting card in this chat yet: ask "meeting <room code>" first')
+      return describePress(
+        card,
+        cmd.action,
+        await client.press(card.outTrackId, cmd.action, target.user.staffId),
+      )
+    }
     default:
       return target
   }
 }
 
-type Printer = (r: unknown, via: string, ms: number | undefined, who: ChatTarget['user']) => void
-
-/**
- * Prints the bot's notices while the chat runs: long polls for what it posts to the current chat
- * on its own, after any answer in flight has been claimed by its question. Stops with `stop()`.
- */
-function watchNotices(
+async function interactive(
   client: ChatClient,
-  current: () => { target: ChatTarget; answering: Promise<unknown> },
+  start: ChatTarget,
   print: Printer,
-  redraw: () => void,
-): { stop(): void } {
-  let stopped = false
-  const abort = new AbortController()
-  void (async () => {
-    while (!stopped) {
-      try {
-        const { target } = current()
-        const found = await client.notices(target, 10_000, abort.signal)
-        // An answer arrives like a notice: let the question in flight claim it first.
-        await current().answering.catch(() => undefined)
-        const fresh = found.filter((n) => !client.isAnswer(n.id))
-        if (stopped || fresh.length === 0) continue
-        process.stdout.write('\n')
-        for (const n of fresh) print(n.body, `notice, ${n.via}`, undefined, target.user)
-        redraw()
-      } catch {
-        if (!stopped) await new Promise((r) => setTimeout(r, 2000))
-      }
-    }
-  })()
-  return {
-    stop: () => {
-      stopped = true
-      abort.abort()
-    },
-  }
-}
-
-async function interactive(client: ChatClient, start: ChatTarget, print: Printer): Promise<void> {
+  screen: CardScreen,
+): Promise<void> {
   const info = await client.connect()
   let target = start
   let answering: Promise<unknown> = Promise.resolve()
@@ -155,17 +134,20 @@ async function interactive(client: ChatClient, start: ChatTarget, print: Printer
     prompt: '> ',
   })
   const codes = info.meetings.map((m) => m.roomCode).filter((c, i, a) => a.indexOf(c) === i)
-  process.stdout.write(`Chatting with the bot at ${info.botUrl} as ${describe(target)}.\n`)
-  process.stdout.write(
-    `Try: "meeting ${codes[0] ?? '615902734'}", "help", :help (time, start, join...) or :quit. Sample room codes: ${codes.join(', ')}\n`,
+  screen.write(`Chatting with the bot at ${info.botUrl} as ${describe(target)}.\n`)
+  screen.write(
+    `Try: "meeting ${codes[0] ?? '615902734'}", "help", :help (time, start, join, press...) or :quit. Sample room codes: ${codes.join(', ')}\n`,
   )
-  rl.prompt()
-  const notices = watchNotices(
-    client,
-    () => ({ target, answering }),
-    print,
-    () => rl.prompt(true),
-  )
+  const prompt = (keepLine = false) => {
+    rl.prompt(keepLine)
+    screen.prompted()
+  }
+  // The typed line and its Enter are on screen now, below any live card.
+  rl.on('line', () => screen.lineEntered())
+  prompt()
+  const current = () => ({ target, answering })
+  const notices = watchNotices(client, current, print, () => prompt(true))
+  const cards = followCards(client, current, screen, () => prompt(true))
   for await (const raw of rl) {
     const line = raw.trim()
     if (line) {
@@ -180,14 +162,14 @@ async function interactive(client: ChatClient, start: ChatTarget, print: Printer
         const cmd = parseChatCommand(line)
         if (cmd.kind === 'quit') break
         const said = await chatCommand(client, cmd, target)
-        if (typeof said === 'string') process.stdout.write(`${said}\n`)
+        if (typeof said === 'string') screen.write(`${said}\n`)
         else {
           target = said
-          process.stdout.write(`now ${describe(target)}\n`)
+          screen.write(`now ${describe(target)}\n`)
         }
       } catch (err) {
         if (!(err instanceof ChatError)) throw err
-        process.stdout.write(`${err.message}\n`)
+        screen.write(`${err.message}\n`)
       }
     } else if (line) {
       try {
@@ -196,12 +178,13 @@ async function interactive(client: ChatClient, start: ChatTarget, print: Printer
         const r = await sending
         print(r.reply, r.via, r.ms, target.user)
       } catch (err) {
-        process.stdout.write(`! ${(err as Error).message}\n`)
+        screen.write(`! ${(err as Error).message}\n`)
       }
     }
-    rl.prompt()
+    prompt()
   }
   notices.stop()
+  cards.stop()
   rl.close()
 }
 
@@ -219,9 +202,12 @@ export async function chat(argv: string[]): Promise<number> {
     return 0
   }
   const color = !v['no-color'] && !v.json && process.stdout.isTTY === true && !process.env.NO_COLOR
+  const screen = new CardScreen(process.stdout, { color, json: v.json })
   const print: Printer = (reply, via, ms, who) => {
+    // An interactive card answering the question: shown, and kept current while the chat runs.
+    if (via === 'card') return screen.show(reply as ChatCard, { foot: `(card, ${ms} ms)` })
     if (v.json) {
-      process.stdout.write(`${JSON.stringify(reply, null, 2)}\n`)
+      screen.write(`${JSON.stringify(reply, null, 2)}\n`)
       return
     }
     // DingTalk shows an @-mention of a staff id as the person's name.
@@ -229,7 +215,7 @@ export async function chat(argv: string[]): Promise<number> {
     const how = ms === undefined ? `(${via})` : `(${via}, ${ms} ms)`
     const head =
       ms === undefined ? `${color ? '\x1b[1m' : ''}🔔 the bot posted:${color ? '\x1b[22m' : ''}\n` : ''
-    process.stdout.write(`${head}${text}\n${color ? '\x1b[2m' : ''}${how}${color ? '\x1b[22m' : ''}\n`)
+    screen.write(`${head}${text}\n${color ? '\x1b[2m' : ''}${how}${color ? '\x1b[22m' : ''}\n`)
   }
   try {
     const target = targetFrom(v)
@@ -239,7 +225,7 @@ export async function chat(argv: string[]): Promise<number> {
       print(r.reply, r.via, r.ms, target.user)
       return 0
     }
-    await interactive(client, target, print)
+    await interactive(client, target, print, screen)
     return 0
   } catch (err) {
     if (!(err instanceof ChatError)) throw err

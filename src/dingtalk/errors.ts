@@ -7,6 +7,8 @@ export const API_NAMES = [
   'robot.groupSend',
   'robot.otoSend',
   'gateway.open',
+  'card.deliver',
+  'card.update',
 ] as const
 export type ApiName = (typeof API_NAMES)[number]
 

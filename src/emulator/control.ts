@@ -1,6 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises'
 import type { FastifyInstance } from 'fastify'
 import { API_NAMES } from '../dingtalk/errors.js'
+import { CardPressError, DELIVER_OUTCOMES, type DeliverOutcome, type EmulatorCards } from './cards.js'
 import type { EmulatorMeeting } from './meetings.js'
 import { memberModel } from './members.js'
 import { type Timeline, TimelineError } from './timeline.js'
@@ -19,6 +20,8 @@ export interface ControlContext {
   readonly timeline: Timeline
   /** EVENT frames on or off. */
   setEvents(enabled: boolean): void
+  /** Interactive cards: followed and pressed by the chat. */
+  readonly cards: EmulatorCards
 }
 
 const TIMELINE_STATUS = { notFound: 404, conflict: 409, badRequest: 400 } as const
@@ -48,6 +51,8 @@ interface MemberBody {
 const FAULT_TARGETS: readonly string[] = [...API_NAMES, 'webhook']
 
 const MAX_WAIT_MS = 30_000
+
+const PRESS_STATUS = { unknown_card: 400, unknown_action: 400, no_stream: 409, callback_failed: 502 } as const
 
 /**
  * `/_emulator/*`: the emulator's own API for the terminal chat (emulator mode only; it hands out
@@ -171,4 +176,62 @@ export function registerControlRoutes(app: FastifyInstance, ctx: ControlContext)
     }
     return { replies: found, last: ctx.replies().at(-1)?.id ?? 0 }
   })
+  registerCardControl(app, ctx.cards)
+}
+
+/** `/_emulator/cards*`: follow the cards (long poll by version), press their buttons, the deliver knob. */
+function registerCardControl(app: FastifyInstance, cards: EmulatorCards): void {
+  // The cards changed after a version (all with after=0), optionally in one space; `version` is the
+  // newest, for the next `after`. Waits up to waitMs for a change.
+  app.get<{ Querystring: { after?: string; waitMs?: string; spaceType?: string; spaceId?: string } }>(
+    '/_emulator/cards',
+    async (req) => {
+      const { spaceType, spaceId } = req.query
+      const after = Number(req.query.after) || 0
+      const deadline = Date.now() + Math.min(Number(req.query.waitMs) || 0, MAX_WAIT_MS)
+      const matching = () =>
+        cards
+          .changedAfter(after)
+          .filter((c) => (!spaceType || c.space.type === spaceType) && (!spaceId || c.space.id === spaceId))
+      let found = matching()
+      let seen = cards.version
+      while (found.length === 0 && Date.now() < deadline && !cards.isClosed) {
+        await cards.changed(seen, deadline - Date.now())
+        seen = cards.version
+        found = matching()
+      }
+      return { version: cards.version, cards: found }
+    },
+  )
+
+  // {"outcome": "success-false" | "partial"}: the next createAndDeliver answers 200 without delivering.
+  app.post<{ Body: { outcome?: unknown } }>('/_emulator/cards/next-deliver', async (req, reply) => {
+    const outcome = req.body?.outcome
+    if (!DELIVER_OUTCOMES.includes(outcome as DeliverOutcome))
+      return reply.code(400).send({
+        error: 'bad_request',
+        message: `body must be {"outcome": one of ${DELIVER_OUTCOMES.join(', ')}}`,
+      })
+    cards.nextDeliver(outcome as DeliverOutcome)
+    return { ok: true, outcome }
+  })
+
+  // {"action": "refresh", "userId": "user0001"}: a click, answered with the bot's response.
+  app.post<{ Params: { outTrackId: string }; Body: { action?: unknown; userId?: unknown } | undefined }>(
+    '/_emulator/cards/:outTrackId/press',
+    async (req, reply) => {
+      const { action, userId } = req.body ?? {}
+      if (typeof action !== 'string' || (userId !== undefined && typeof userId !== 'string'))
+        return reply.code(400).send({
+          error: 'bad_request',
+          message: 'body must be {"action": "<action>", "userId"?: "<staff id>"}',
+        })
+      try {
+        return await cards.press(req.params.outTrackId, action, typeof userId === 'string' ? { userId } : {})
+      } catch (err) {
+        if (!(err instanceof CardPressError)) throw err
+        return reply.code(PRESS_STATUS[err.kind]).send({ error: err.kind, message: err.message })
+      }
+    },
+  )
 }

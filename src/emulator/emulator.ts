@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto'
 import { setTimeout as sleep } from 'node:timers/promises'
 import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify'
 import type { ApiName } from '../dingtalk/errors.js'
+import { EmulatorCards, registerCardRoutes } from './cards.js'
 import { registerControlRoutes } from './control.js'
 import { MeetingEvents } from './events.js'
 import { StreamGateway, type StreamGatewayOptions } from './gateway.js'
@@ -29,6 +30,15 @@ export interface EmulatorOptions {
   tls?: { key: string | Buffer; cert: string | Buffer }
   /** Serve `/_emulator/*` for the terminal chat (emulator mode); `info` says where the bot is. */
   control?: { info(): Record<string, unknown> }
+  /**
+   * Where clicks on HTTP-callback cards are POSTed (also `emu.cards.callbackUrl`, settable once the
+   * bot listens). Default: `${info().botUrl}/dingtalk/card-callback` when the control API is on.
+   */
+  cardCallbackUrl?: string
+  /** Signs HTTP card callbacks (`x-ddpaas-signature`); default the client secret. */
+  cardCallbackSecret?: string
+  /** A button press gives up after this long without an answer (default 10 s). */
+  cardPressTimeoutMs?: number
 }
 
 type WebhookName = 'webhook'
@@ -63,6 +73,8 @@ export class DingTalkEmulator {
   readonly events: MeetingEvents
   /** Start, end, join, leave: the meetings change, and EVENT frames say so. */
   readonly timeline: Timeline
+  /** Interactive card instances, their updates, and button presses (`press`). */
+  readonly cards: EmulatorCards
   private readonly faults = new Map<FaultTarget, Fault[]>()
   private readonly tokens = new Set<string>()
   /** Every access token ever issued, revoked or not: tests check none of them reaches a log. */
@@ -91,6 +103,23 @@ export class DingTalkEmulator {
     this.events = new MeetingEvents(this.stream, () => this.clock.now())
     this.timeline = new Timeline(() => this.meetings, this.clock, this.events)
     const control = opts.control
+    this.cards = new EmulatorCards({
+      stream: this.stream,
+      corpId: opts.stream?.corpId ?? 'dingcorpEmulator',
+      secret: opts.cardCallbackSecret ?? opts.clientSecret,
+      timeoutMs: opts.cardPressTimeoutMs ?? 10_000,
+      defaultCallbackUrl: () => {
+        const botUrl = control?.info().botUrl
+        return typeof botUrl === 'string' && botUrl ? `${botUrl}/dingtalk/card-callback` : undefined
+      },
+    })
+    this.cards.callbackUrl = opts.cardCallbackUrl
+    registerCardRoutes(this.app, this.cards, {
+      intercept: (target, reply) => this.intercept(target, reply),
+      authorized: (token, reply) => this.authorized(token, reply),
+      errorBody: (code, message) => this.errorBody(code, message),
+      robotCode: opts.clientId,
+    })
     if (control) {
       registerControlRoutes(this.app, {
         info: () => ({
@@ -110,6 +139,7 @@ export class DingTalkEmulator {
         push: (p) => this.stream.push(p),
         fail: (target, fault) => this.fail(target as FaultTarget, fault),
         timeline: this.timeline,
+        cards: this.cards,
         setEvents: (enabled) => this.stream.setEvents(enabled),
       })
     }
@@ -147,6 +177,7 @@ export class DingTalkEmulator {
   clearFaults(): void {
     this.faults.clear()
     this.webhookAnswers.length = 0
+    this.cards.clearNextDeliver()
   }
 
   /** Makes every token issued so far invalid (DingTalk rotated them). */
@@ -177,6 +208,7 @@ export class DingTalkEmulator {
 
   async close(): Promise<void> {
     this.stream.close()
+    this.cards.close()
     await this.app.close()
   }
 

@@ -90,6 +90,8 @@ interface Pending {
   readonly data: string
   /** Set for an EVENT frame: re-pushed only to connections subscribed to it. */
   readonly event?: EventSpec
+  /** Pushed (and re-pushed) only to connections that subscribed CALLBACK frames of `topic`. */
+  readonly subscribed?: boolean
   pushedAt: number
   deliveries: number
   timer?: NodeJS.Timeout
@@ -234,15 +236,22 @@ export class StreamGateway implements EventPort {
   /**
    * Pushes a robot CALLBACK frame to one live connection (random unless chosen). `data` is the
    * JSON of `payload`; a string payload goes out verbatim (for junk). Returns the frame's messageId.
+   * `subscribed`: only to (and re-pushed only to) connections whose open call subscribed
+   * `{type: "CALLBACK", topic}`, as DingTalk does for card callbacks; throws when there is none.
    */
-  push(payload: unknown, opts: { messageId?: string; connection?: string; topic?: string } = {}): string {
+  push(
+    payload: unknown,
+    opts: { messageId?: string; connection?: string; topic?: string; subscribed?: boolean } = {},
+  ): string {
     const messageId = opts.messageId ?? newMessageId()
-    const live = this.pick(opts.connection)
+    const topic = opts.topic ?? TOPIC_ROBOT
+    const live = opts.subscribed ? this.pickSubscribed(topic, opts.connection) : this.pick(opts.connection)
     const p: Pending = {
       original: messageId,
       messageIds: [messageId],
-      topic: opts.topic ?? TOPIC_ROBOT,
+      topic,
       data: typeof payload === 'string' ? payload : JSON.stringify(payload),
+      ...(opts.subscribed ? { subscribed: true } : {}),
       pushedAt: performance.now(),
       deliveries: 0,
     }
@@ -553,7 +562,10 @@ export class StreamGateway implements EventPort {
   private redeliver(messageId: string, p: Pending): void {
     if (this.pending.get(messageId) !== p || this.closed) return
     const candidates = [...this.live.values()].filter(
-      (l) => l.ws.readyState === l.ws.OPEN && (!p.event || this.wants(l, p.event)),
+      (l) =>
+        l.ws.readyState === l.ws.OPEN &&
+        (!p.event || this.wants(l, p.event)) &&
+        (!p.subscribed || subscribesToCallback(l.record.subscriptions, p.topic)),
     )
     const live = candidates[Math.floor(Math.random() * candidates.length)]
     if (!live) {
@@ -576,6 +588,18 @@ export class StreamGateway implements EventPort {
     const all = [...this.live.values()].filter((l) => l.ws.readyState === l.ws.OPEN)
     const live = all[Math.floor(Math.random() * all.length)]
     if (!live) throw new Error('gateway: no live stream connection')
+    return live
+  }
+
+  private pickSubscribed(topic: string, connection?: string): Live {
+    const all = [...this.live.values()].filter(
+      (l) =>
+        l.ws.readyState === l.ws.OPEN &&
+        (!connection || l.record.id === connection) &&
+        subscribesToCallback(l.record.subscriptions, topic),
+    )
+    const live = all[Math.floor(Math.random() * all.length)]
+    if (!live) throw new Error(`gateway: no live stream connection subscribed to ${topic}`)
     return live
   }
 
@@ -623,6 +647,14 @@ export class StreamGateway implements EventPort {
       data,
     })
   }
+}
+
+/** Whether an open call's subscriptions list CALLBACK frames of this topic. */
+function subscribesToCallback(subscriptions: readonly unknown[], topic: string): boolean {
+  return subscriptions.some((s) => {
+    const sub = s as { type?: unknown; topic?: unknown }
+    return sub?.type === 'CALLBACK' && sub.topic === topic
+  })
 }
 
 function errorBody(code: string, message: string) {

@@ -26,3 +26,43 @@ export interface RecordedReply {
   body: Record<string, unknown>
   at: number
 }
+
+export type CardSpaceType = 'IM_GROUP' | 'IM_ROBOT'
+export type CardCallbackType = 'STREAM' | 'HTTP'
+
+/** A change of a card's data: a `PUT /v1.0/card/instances` (by key or whole) or a callback's answer. */
+export interface CardUpdate {
+  readonly at: number
+  readonly data: Record<string, string>
+  readonly by: 'api' | 'callback'
+  readonly byKey: boolean
+}
+
+/** A button pressed (`EmulatorCards.press`), with what the bot answered or why it did not. */
+export interface CardClick {
+  readonly at: number
+  readonly action: string
+  readonly userId: string
+  readonly via: 'stream' | 'http'
+  readonly ms: number
+  readonly response: unknown
+  /** Set when the press failed: no ack in time, an HTTP error, no connection. */
+  readonly error?: string
+}
+
+/** A card instance as DingTalk holds it once `createAndDeliver` delivered it. */
+export interface CardInstance {
+  readonly outTrackId: string
+  readonly templateId: string
+  readonly space: { readonly type: CardSpaceType; readonly id: string }
+  readonly robotCode: string
+  readonly callbackType: CardCallbackType
+  readonly callbackRouteKey?: string
+  readonly atUserIds?: Record<string, string>
+  data: Record<string, string>
+  readonly createdAt: number
+  /** The value of `EmulatorCards.version` at the instance's latest change. */
+  version: number
+  readonly updates: CardUpdate[]
+  readonly clicks: CardClick[]
+}
