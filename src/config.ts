@@ -63,6 +63,27 @@ export interface Config {
     readonly maxPerChat: number
     readonly maxTotal: number
   }
+  /**
+   * Live meeting cards (docs/live-cards.md): with a template id the meeting answer is an
+   * interactive card kept up to date; without one, nothing changes (markdown cards).
+   */
+  readonly cards: {
+    /** `DINGTALK_CARD_TEMPLATE_ID`: the published template (`xxxx.schema`); undefined: off. */
+    readonly templateId: string | undefined
+    /** `DINGTALK_CARD_CALLBACK_SECRET`: signs HTTP card callbacks (`x-ddpaas-signature`); '' : HTTP clicks refused. */
+    readonly callbackSecret: string
+    /**
+     * `DINGTALK_CARD_CALLBACK_ROUTE_KEY`: with HTTP callbacks, the route key registered with
+     * `POST /v1.0/card/callbacks/register` for `/dingtalk/card-callback` (docs/card-template).
+     */
+    readonly callbackRouteKey: string
+    /** At most one update per card this often (`BOT_CARD_UPDATE_MS`). */
+    readonly updateMs: number
+    /** A card stops being live this long after it was sent (`BOT_CARD_LIVE_HOURS`). */
+    readonly liveMs: number
+    /** The share of the monthly quota card updates may spend (`BOT_CARD_QUOTA_SHARE`). */
+    readonly quotaShare: number
+  }
   /** Bearer token for GET /metrics; empty: open. */
   readonly metricsToken: string
   /**
@@ -150,6 +171,19 @@ export function loadConfig(env: Env): Config {
       maxPerChat: r.int('BOT_WATCH_MAX_PER_CHAT', 10, 1, 1000),
       maxTotal: r.int('BOT_WATCH_MAX', 100, 1, 100_000),
     },
+    cards: {
+      templateId: cardTemplate(r, env, mode),
+      callbackSecret: r.str('DINGTALK_CARD_CALLBACK_SECRET', '') as string,
+      callbackRouteKey: r.pattern(
+        'DINGTALK_CARD_CALLBACK_ROUTE_KEY',
+        /^[\w.-]{1,64}$/,
+        'meeting-bot',
+        '1 to 64 letters, digits or _ . -',
+      ),
+      updateMs: r.int('BOT_CARD_UPDATE_MS', 10_000, 1000, 3_600_000),
+      liveMs: r.int('BOT_CARD_LIVE_HOURS', 6, 1, 48) * 3600_000,
+      quotaShare: share(r, 'BOT_CARD_QUOTA_SHARE', 0.3),
+    },
     metricsToken: r.str('METRICS_TOKEN', '') as string,
     proxy: proxyConfig(r, mode),
     emulator: {
@@ -159,6 +193,25 @@ export function loadConfig(env: Env): Config {
   }
   if (r.problems.length > 0) throw new ConfigError(r.problems)
   return deepFreeze(config)
+}
+
+/**
+ * The live cards' template: as set; in emulator mode, unless set (empty turns them off), the
+ * emulator's own, so that `npm start` shows live cards as a DingTalk org with a template would.
+ */
+export const EMULATOR_CARD_TEMPLATE = 'emulator-meeting-card.schema'
+
+function cardTemplate(r: EnvReader, env: Env, mode: Config['mode']): string | undefined {
+  if (r.str('DINGTALK_CARD_TEMPLATE_ID') === undefined)
+    return mode === 'emulator' && env.DINGTALK_CARD_TEMPLATE_ID === undefined ? EMULATOR_CARD_TEMPLATE : undefined
+  return (
+    r.pattern(
+      'DINGTALK_CARD_TEMPLATE_ID',
+      /^[\w.-]{1,128}$/,
+      '',
+      'a card template id such as a1b2c3d4-5e6f-7a8b-9c0d-e1f2a3b4c5d6.schema',
+    ) || undefined
+  )
 }
 
 /** A fraction from 0 to 1 (`0.2`, or `20%`). */
@@ -260,6 +313,12 @@ export function describeConfig(c: Config): Record<string, string> {
     BOT_WATCH_QUOTA_SHARE: `${c.watch.quotaShare} (${Math.floor(c.watch.monthlyQuota * c.watch.quotaShare)} calls a month)`,
     BOT_WATCH_MAX_PER_CHAT: String(c.watch.maxPerChat),
     BOT_WATCH_MAX: String(c.watch.maxTotal),
+    DINGTALK_CARD_TEMPLATE_ID: c.cards.templateId ?? '(not set: markdown cards)',
+    DINGTALK_CARD_CALLBACK_SECRET: mask(c.cards.callbackSecret),
+    DINGTALK_CARD_CALLBACK_ROUTE_KEY: c.cards.callbackRouteKey,
+    BOT_CARD_UPDATE_MS: String(c.cards.updateMs),
+    BOT_CARD_LIVE_HOURS: String(c.cards.liveMs / 3600_000),
+    BOT_CARD_QUOTA_SHARE: `${c.cards.quotaShare} (${Math.floor(c.watch.monthlyQuota * c.cards.quotaShare)} calls a month)`,
     METRICS_TOKEN: mask(c.metricsToken),
     ...describeProxy(c),
   }

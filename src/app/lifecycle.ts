@@ -17,6 +17,8 @@ export interface LifecycleParts {
   readonly recovery: Recovery
   readonly bot: Bot
   readonly ledger: Deduper
+  /** The card clicks' ledger (its own, with a 10 s memory). */
+  readonly cardLedger?: Deduper
   readonly store: Store
   /** The features' background work (the watch poller): started last, stopped with the intake. */
   readonly background: ReadonlyArray<{ start(): void; stop(): Promise<void> }>
@@ -49,9 +51,11 @@ export class Lifecycle {
     await recovery.stop()
     await Promise.all(this.parts.background.map((job) => job.stop()))
     ledger.stopWaiting()
+    this.parts.cardLedger?.stopWaiting()
     const { pending } = await bot.drain(drainMs)
     await recovery.settled()
     ledger.close()
+    this.parts.cardLedger?.close()
     if (pending > 0) log.warn({ pending }, 'shutdown: replies still in flight after the drain bound')
     await server.close()
     await store.close()

@@ -1,8 +1,9 @@
 import { randomBytes } from 'node:crypto'
 import type { Config } from '../config.js'
 import { Bot } from '../core/bot.js'
+import type { CardActionFlowContext } from '../core/card-action-context.js'
 import type { FlowObserver, MessageContext } from '../core/context.js'
-import { Deduper, dedupeKeyspace, eventDedupeKeyspace } from '../core/dedupe.js'
+import { cardDedupeKeyspace, Deduper, dedupeKeyspace, eventDedupeKeyspace } from '../core/dedupe.js'
 import type { EventFlowContext } from '../core/event-context.js'
 import type { Assembled } from '../core/feature.js'
 import { Inbox, inboxKeyspace, livenessKeyspace } from '../core/inbox.js'
@@ -13,10 +14,12 @@ import type { ChatSettingsStore } from '../core/settings.js'
 import { content } from '../core/steps/content.js'
 import { dedupe } from '../core/steps/dedupe.js'
 import { type Deliverer, deliver } from '../core/steps/deliver.js'
+import { cardActionFailed, dispatchCardAction } from '../core/steps/dispatch-card-action.js'
 import { dispatchEvent, eventFailed } from '../core/steps/dispatch-event.js'
 import { errorBoundary, errorReply } from '../core/steps/error-boundary.js'
-import { rateLimit } from '../core/steps/rate-limit.js'
-import { eventReport, messageReport, report } from '../core/steps/report.js'
+import { type RateLimit, rateLimit } from '../core/steps/rate-limit.js'
+import { rateLimitClicks } from '../core/steps/rate-limit-clicks.js'
+import { cardActionReport, eventReport, messageReport, report } from '../core/steps/report.js'
 import { route } from '../core/steps/route.js'
 import { runCommand } from '../core/steps/run-command.js'
 import type { Logger } from '../logger.js'
@@ -41,14 +44,27 @@ export interface PipelineDeps {
 export const PIPELINE_KEYSPACES = [
   dedupeKeyspace,
   eventDedupeKeyspace,
+  cardDedupeKeyspace,
   inboxKeyspace,
   livenessKeyspace,
   rateKeyspace,
 ]
 
+/**
+ * How long a done card click is remembered: DingTalk pushes an unacked click again after about
+ * 2 s, and a person who presses the same button twice within this window has it run once. Short
+ * on purpose: a Refresh pressed a minute later is a new click.
+ */
+export const CLICK_WINDOW_MS = 10_000
+
 export interface Core {
   readonly bot: Bot
   readonly ledger: Deduper
+  /**
+   * The card clicks' ledger: a `Deduper` of its own (its memory is the click window, not the
+   * messages' 15 minutes). Stop and close it with the messages' ledger.
+   */
+  readonly cardLedger: Deduper
   /** Answers what the inbox owes from before a restart, or from a dead replica. */
   readonly recovery: Recovery
 }
@@ -78,6 +94,11 @@ export function createBot(deps: PipelineDeps): Core {
   const { inbox } = deps
   const ledger = new Deduper(store, tuning.dedupe)
   const limiter = new UserRateLimiter(store, { limit: config.userRateLimit, windowMs: 60_000 }, clock)
+  const cardLedger = new Deduper(
+    store,
+    { leaseMs: tuning.dedupe.leaseMs, ttlMs: CLICK_WINDOW_MS },
+    cardDedupeKeyspace.prefix,
+  )
   const steps: Step<MessageContext>[] = [
     dedupe(ledger, { observer, inbox }), // pushed again, or on both transports: no further
     report(clock, messageReport(observer)), // one log line and the counters, once the rest is through
@@ -91,6 +112,7 @@ export function createBot(deps: PipelineDeps): Core {
   const bot = new Bot({
     flow: compose(steps),
     eventFlow: compose(eventSteps(deps, ledger.forKeyspace(eventDedupeKeyspace))),
+    cardFlow: compose(cardActionSteps(deps, cardLedger, limiter)),
     chat: deps.settings,
     log,
     clock,
@@ -104,7 +126,7 @@ export function createBot(deps: PipelineDeps): Core {
     everyMs: store.shared ? Math.floor(tuning.dedupe.leaseMs / 2) : 0,
     concurrency: tuning.stream.maxInFlight ?? 64,
   })
-  return { bot, ledger, recovery }
+  return { bot, ledger, cardLedger, recovery }
 }
 
 /**
@@ -120,6 +142,29 @@ function eventSteps(deps: PipelineDeps, ledger: Deduper): Step<EventFlowContext>
     dedupe(ledger, { retryFailed: true }), // by eventId; a failure is forgotten, for the re-push
     errorBoundary(features.failures, eventFailed, 'event handler failed'), // logged with a ref: failed
     dispatchEvent(features.events), // every handler of the type, in feature order; none: ignored
+  ]
+}
+
+/**
+ * THE card click flow (a button pressed on an interactive card, over Stream or HTTP), from the
+ * same steps again. Report first, as for events: every click gets its audit line and its count,
+ * duplicates too. De-dup by the click's content-derived id within the click window; a failed
+ * click is forgotten, so pressing the button again runs it. The rate limit is per person, with
+ * the messages' limiter (a budget of its own). Whatever happens, the flow resolves: the
+ * transport answers DingTalk within 2 s with the handler's card data, or with nothing.
+ */
+function cardActionSteps(
+  deps: PipelineDeps,
+  ledger: Deduper,
+  limiter: RateLimit,
+): Step<CardActionFlowContext>[] {
+  const { clock, features, observer } = deps
+  return [
+    report(clock, cardActionReport(observer, features.cardActions)), // the audit line and the counters
+    dedupe(ledger, { retryFailed: true }), // a re-push or a second press in the window: duplicate
+    rateLimitClicks(limiter), // per person; over it: ignored, logged
+    errorBoundary(features.failures, cardActionFailed, 'card action failed'), // a ref; failed, no data
+    dispatchCardAction(features.cardActions), // the action's handler; none: ignored
   ]
 }
 

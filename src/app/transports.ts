@@ -7,6 +7,7 @@ import type { Logger } from '../logger.js'
 import type { Metrics } from '../ops/metrics.js'
 import type { CheckResult, Readiness } from '../ops/readiness.js'
 import type { Stats } from '../ops/stats.js'
+import { registerCardCallback } from '../transports/card-callback.js'
 import { registerHttpTransport } from '../transports/http.js'
 import { type StreamState, StreamTransport } from '../transports/stream/supervisor.js'
 import type { Tuning } from './tuning.js'
@@ -25,6 +26,11 @@ export interface TransportDeps {
   readonly port: InboundPort
   /** The platform event types the features handle: with any, the Stream connection subscribes to events. */
   readonly eventTypes: readonly string[]
+  /**
+   * The card actions the features answer (`Assembled.cardActions`' keys): with any, and a card
+   * template configured, the Stream connection subscribes to card clicks. Absent: none.
+   */
+  readonly cardActions?: readonly string[]
   readonly readiness: Readiness
   readonly metrics: Metrics
   readonly stats: Stats
@@ -51,11 +57,20 @@ export function createTransports(deps: TransportDeps): Transports {
       clock: deps.clock,
       accepting: deps.accepting,
     })
+    // Clicks on cards created with callbackType HTTP; without DINGTALK_CARD_CALLBACK_SECRET: 401.
+    registerCardCallback(server, {
+      port: deps.port,
+      secret: config.cards.callbackSecret,
+      clock: deps.clock,
+      accepting: deps.accepting,
+    })
     readiness.add('http', () => ({ ok: true, detail: 'accepting callbacks' }))
   }
   const stream = config.transports.includes('stream')
     ? new StreamTransport({
         subscribeEvents: deps.eventTypes.length > 0,
+        // Without a template the bot sends no interactive card: nothing to click, nothing changes.
+        subscribeCards: config.cards.templateId !== undefined && (deps.cardActions?.length ?? 0) > 0,
         clientId: config.dingtalk.clientId,
         clientSecret: config.dingtalk.clientSecret,
         apiBase: config.dingtalk.apiBase,

@@ -1,4 +1,6 @@
 import { type Logger, lazyChild } from '../logger.js'
+import type { CardActionResult, InboundCardAction } from './card-action.js'
+import { CardActionFlowContext, cardActionLog } from './card-action-context.js'
 import { type ChatSource, MessageContext } from './context.js'
 import type { EventOutcome, InboundEvent } from './event.js'
 import { EventFlowContext } from './event-context.js'
@@ -10,6 +12,8 @@ export interface BotOptions {
   readonly flow: (ctx: MessageContext) => Promise<void>
   /** The event flow, composed once too; without it every event is `ignored`. */
   readonly eventFlow?: (ctx: EventFlowContext) => Promise<void>
+  /** The card click flow, composed once too; without it every click is `ignored`. */
+  readonly cardFlow?: (ctx: CardActionFlowContext) => Promise<void>
   readonly chat: ChatSource
   readonly log: Logger
   readonly clock?: () => number
@@ -21,9 +25,12 @@ export interface BotOptions {
   readonly maxPending?: number
 }
 
+const FAILED: CardActionResult = { outcome: 'failed' }
+const IGNORED: CardActionResult = { outcome: 'ignored' }
+
 /**
- * The core behind the transports' port: one context per message (or event) through its flow, the
- * messages and events in flight counted so that shutdown can wait for them (bounded) and
+ * The core behind the transports' port: one context per message (or event, or card click) through
+ * its flow, everything in flight counted so that shutdown can wait for it (bounded) and
  * transports can push back.
  */
 export class Bot implements InboundPort {
@@ -48,6 +55,15 @@ export class Bot implements InboundPort {
   event(evt: InboundEvent): Promise<EventOutcome> {
     if (!this.accepting) return Promise.resolve('failed')
     return this.track(this.processEvent(evt))
+  }
+
+  /**
+   * Handles one card button click end to end. Never throws. While draining: `failed` without
+   * running anything (the transport answers DingTalk at once; the card stays as it is).
+   */
+  cardAction(action: InboundCardAction): Promise<CardActionResult> {
+    if (!this.accepting) return Promise.resolve(FAILED)
+    return this.track(this.processCardAction(action))
   }
 
   /** Stops taking messages and waits (bounded) for the ones in flight to be answered. */
@@ -114,5 +130,20 @@ export class Bot implements InboundPort {
       return 'failed'
     }
     return ctx.outcome
+  }
+
+  private async processCardAction(action: InboundCardAction): Promise<CardActionResult> {
+    const flow = this.opts.cardFlow
+    if (!flow) return IGNORED
+    const log = cardActionLog(this.opts.log, action)
+    const ctx = new CardActionFlowContext(action, log, this.clock())
+    try {
+      await flow(ctx)
+    } catch (err) {
+      // As for messages: the report step catches what the steps below it throw.
+      log.error({ err }, 'card action handling failed')
+      return FAILED
+    }
+    return ctx.answer()
   }
 }

@@ -1,4 +1,5 @@
 import type { Logger } from '../logger.js'
+import type { CardActionOutcome } from './card-action.js'
 import type { Command, CommandContext } from './commands.js'
 import type { EventOutcome } from './event.js'
 import type { Locale } from './locale.js'
@@ -14,20 +15,23 @@ export type CommandResult = 'ok' | 'usage' | 'error' | 'unsupported' | 'platform
  * What became of an inbound item of any kind. The steps every kind shares set only `duplicate`
  * and `failed`, which every kind has; each kind's context narrows the field to its own outcomes.
  */
-export type InboundOutcome = MessageOutcome | EventOutcome
+export type InboundOutcome = MessageOutcome | EventOutcome | CardActionOutcome
 
 /**
- * What every inbound kind has, whatever it is (a robot message, a platform event; card callbacks
- * next): the steps that serve them all (de-dup, report, error boundary) see only this.
+ * What every inbound kind has, whatever it is (a robot message, a platform event, a card button
+ * click): the steps that serve them all (de-dup, report, error boundary) see only this.
  */
 export interface InboundContext {
-  /** The de-duplication key: DingTalk's `msgId` for a robot message, `eventId` for an event. */
+  /**
+   * The de-duplication key: DingTalk's `msgId` for a robot message, `eventId` for an event, a
+   * hash of the click's content for a card click (DingTalk gives a click no id).
+   */
   readonly id: string
   readonly transport: TransportKind
   readonly log: Logger
   /** Clock time the core took it. */
   readonly started: number
-  /** What ran: a command's name, `unknown`, or `none`; for an event, its type. */
+  /** What ran: a command's name, `unknown`, or `none`; for an event, its type; for a click, its action. */
   command: string
   result: CommandResult
   outcome: InboundOutcome
@@ -51,11 +55,21 @@ export interface EventReport {
   readonly durationMs: number
 }
 
+/** The numbers counted once a card click is through its flow (duplicates included). */
+export interface CardActionReport {
+  /** The action when some feature answers it, else `other`: a metrics label, bounded. */
+  readonly action: string
+  readonly outcome: CardActionOutcome
+  readonly durationMs: number
+}
+
 /** Metrics and `/status` counters watch the flows through this; it never changes handling. */
 export interface FlowObserver {
   handled(ctx: InboundContext, report: HandledReport): void
   /** Every event, whatever became of it (its outcome says: handled, duplicate, ignored, failed). */
   event(ctx: InboundContext, report: EventReport): void
+  /** Every card click, whatever became of it; optional for observers that count no clicks. */
+  cardAction?(ctx: InboundContext, report: CardActionReport): void
   duplicate(ctx: InboundContext): void
   rateLimited(ctx: InboundContext, action: 'refused' | 'ignored'): void
 }

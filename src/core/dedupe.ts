@@ -33,6 +33,17 @@ export const eventDedupeKeyspace: Keyspace = {
   persistence: 'behind',
   outage: 'add',
 }
+/**
+ * The card clicks' ledger (ids the transports derive from a click's content), apart from the
+ * others. Its own `Deduper` remembers a done click only for the click window (`app/pipeline.ts`):
+ * a re-push, or the same button pressed twice by the same person in that window, runs once.
+ */
+export const cardDedupeKeyspace: Keyspace = {
+  prefix: 'dedupe-card:',
+  owner: 'core/dedupe (card clicks)',
+  persistence: 'behind',
+  outage: 'add',
+}
 export const DONE = 'done'
 
 export type Claim = 'claimed' | 'answered' | 'elsewhere'

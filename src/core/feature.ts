@@ -1,4 +1,5 @@
 import type { Keyspace } from '../store/keyspaces.js'
+import type { CardActionHandler } from './card-action.js'
 import { type Command, CommandRegistry } from './commands.js'
 import { type ExplainFailure, Failures } from './errors.js'
 import type { EventHandler } from './event.js'
@@ -9,8 +10,8 @@ import type { EventHandler } from './event.js'
  * no feature; the composition root lists them (`features/index.ts`).
  *
  * Other kinds of inbound traffic register here too and go through the same de-dup, error
- * boundary and report as messages: platform events (`events`, by `eventType`); card button
- * callbacks will be the next handler table.
+ * boundary and report as messages: platform events (`events`, by `eventType`) and card button
+ * clicks (`cardActions`, by action).
  */
 export interface Feature {
   readonly name: string
@@ -29,6 +30,8 @@ export interface Feature {
   readonly keyspaces?: readonly Keyspace[]
   /** Platform events this feature acts on, by `eventType` (`meeting_status_change`...). */
   readonly events?: Readonly<Record<string, EventHandler>>
+  /** Card button actions this feature answers (`refresh`, `members`...); one feature per action. */
+  readonly cardActions?: Readonly<Record<string, CardActionHandler>>
 }
 
 /** The features, put together once for the core: one registry, the fallbacks, the failures, the keys. */
@@ -40,6 +43,8 @@ export interface Assembled {
   readonly keyspaces: readonly Keyspace[]
   /** Every feature's handlers of each event type, in feature order. */
   readonly events: ReadonlyMap<string, readonly EventHandler[]>
+  /** The handler of each card action. */
+  readonly cardActions: ReadonlyMap<string, CardActionHandler>
 }
 
 export function assemble(features: readonly Feature[]): Assembled {
@@ -53,7 +58,22 @@ export function assemble(features: readonly Feature[]): Assembled {
     failures: new Failures(features.flatMap((f) => f.failures ?? [])),
     keyspaces: features.flatMap((f) => f.keyspaces ?? []),
     events: eventTable(features),
+    cardActions: actionTable(features),
   }
+}
+
+function actionTable(features: readonly Feature[]): Map<string, CardActionHandler> {
+  const table = new Map<string, CardActionHandler>()
+  const owner = new Map<string, string>()
+  for (const f of features) {
+    for (const [action, handler] of Object.entries(f.cardActions ?? {})) {
+      const other = owner.get(action)
+      if (other) throw new Error(`features ${other} and ${f.name} both answer the card action ${action}`)
+      owner.set(action, f.name)
+      table.set(action, handler)
+    }
+  }
+  return table
 }
 
 function eventTable(features: readonly Feature[]): Map<string, EventHandler[]> {

@@ -1,3 +1,4 @@
+import type { CardActionResult, InboundCardAction } from './card-action.js'
 import type { EventOutcome, InboundEvent } from './event.js'
 import type { InboundMessage, ReplySink } from './message.js'
 
@@ -24,6 +25,12 @@ export interface InboundPort {
    * as does an event that arrives while the core stops taking work; the others end it (`SUCCESS`).
    */
   event(evt: InboundEvent): Promise<EventOutcome>
+  /**
+   * Handles one card button click end to end (de-dup, rate limit per user, the feature's handler,
+   * the audit line). Never throws. Resolves in time for DingTalk's 2 s: the transport answers the
+   * click with `data` (what the card shows now) whatever the outcome.
+   */
+  cardAction(action: InboundCardAction): Promise<CardActionResult>
   /** True while the core holds as many unanswered messages and events as it may: transports push back. */
   busy(): boolean
 }

@@ -10,6 +10,8 @@ export class Metrics {
   readonly messages: Counter<'transport' | 'command' | 'outcome'>
   /** `type`: an event type a feature handles, else `other` (bounded whatever DingTalk sends). */
   readonly events: Counter<'type' | 'outcome'>
+  /** `action`: an action a feature answers, else `other` (bounded whatever a card sends). */
+  readonly cardActions: Counter<'action' | 'outcome'>
   readonly replies: Counter<'path'>
   readonly upstreamCalls: Counter<'api' | 'status'>
   readonly messageSeconds: Histogram<'transport'>
@@ -40,6 +42,12 @@ export class Metrics {
       name: 'meetingbot_events_total',
       help: 'Platform events (Stream EVENT frames) by type (a handled type, else other) and outcome',
       labelNames: ['type', 'outcome'],
+      registers,
+    })
+    this.cardActions = new Counter({
+      name: 'meetingbot_card_actions_total',
+      help: 'Card button clicks by action (an answered action, else other) and outcome',
+      labelNames: ['action', 'outcome'],
       registers,
     })
     this.replies = new Counter({

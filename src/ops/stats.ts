@@ -1,4 +1,10 @@
-import type { EventReport, FlowObserver, HandledReport, InboundContext } from '../core/context.js'
+import type {
+  CardActionReport,
+  EventReport,
+  FlowObserver,
+  HandledReport,
+  InboundContext,
+} from '../core/context.js'
 import type { TransportKind } from '../core/message.js'
 import type { Metrics } from './metrics.js'
 
@@ -49,6 +55,11 @@ export class Stats implements FlowObserver {
     else this.events[r.outcome]++
     const type = this.eventTypes.has(r.eventType) ? r.eventType : 'other'
     this.metrics.events.inc({ type, outcome: r.outcome })
+  }
+
+  /** Every card click, whatever became of it (the report step bounds the action label). */
+  cardAction(_ctx: InboundContext, r: CardActionReport): void {
+    this.metrics.cardActions.inc({ action: r.action, outcome: r.outcome })
   }
 
   /** The transports subscribed to platform events, for the features' handlers of these types. */

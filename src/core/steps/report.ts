@@ -1,3 +1,4 @@
+import type { CardActionFlowContext } from '../card-action-context.js'
 import type { FlowObserver, HandledReport, InboundContext, MessageContext } from '../context.js'
 import type { EventFlowContext } from '../event-context.js'
 import type { Step } from '../pipeline.js'
@@ -59,6 +60,29 @@ export function eventReport(observer?: FlowObserver): Reporter<EventFlowContext>
         'event handled',
       )
       observer?.event(ctx, { eventType: ctx.event.type, outcome: ctx.outcome, durationMs })
+    },
+  }
+}
+
+/**
+ * A click's audit line, whatever became of it (duplicates and rate-limited clicks too: the click
+ * flow reports above its de-dup): outcome, result, duration, the ref of a failure; the click id,
+ * card, action, user and transport are on its logger (`cardActionLog`). `known` says which
+ * actions some feature answers: the others are counted as `other`, so the label stays bounded.
+ */
+export function cardActionReport(
+  observer: FlowObserver | undefined,
+  known: { has(action: string): boolean },
+): Reporter<CardActionFlowContext> {
+  return {
+    failedLine: 'card action handling failed',
+    handled(ctx, durationMs) {
+      ctx.log.info(
+        { outcome: ctx.outcome, result: ctx.result, durationMs, ref: ctx.ref, audit: true },
+        'card action handled',
+      )
+      const action = known.has(ctx.action.action) ? ctx.action.action : 'other'
+      observer?.cardAction?.(ctx, { action, outcome: ctx.outcome, durationMs })
     },
   }
 }

@@ -1,13 +1,20 @@
 import type { Agent } from 'node:http'
-import { DWClient, type DWClientConfig, type DWClientDownStream, TOPIC_ROBOT } from 'dingtalk-stream'
+import {
+  DWClient,
+  type DWClientConfig,
+  type DWClientDownStream,
+  TOPIC_CARD,
+  TOPIC_ROBOT,
+} from 'dingtalk-stream'
 import WebSocket from 'ws'
 import type { FetchFn } from '../../dingtalk/http.js'
+import type { CardAck } from './card-intake.js'
 import type { EventAck } from './event-intake.js'
 import { parseStreamFrame, sanitize } from './frames.js'
 import { openGateway } from './gateway-open.js'
 
 export { GATEWAY_OPEN_PATH, GatewayOpenError } from './gateway-open.js'
-export { TOPIC_ROBOT }
+export { TOPIC_CARD, TOPIC_ROBOT }
 
 /** Robot frames are a few KiB; anything near this is not DingTalk talking. */
 const MAX_FRAME_BYTES = 4 << 20
@@ -16,9 +23,8 @@ const EVENTS = { type: 'EVENT', topic: '*' } as const
 
 /**
  * Answers one CALLBACK frame on one topic, ack included: a robot message is acked with
- * `{"response":null}` once it is kept (by the backlog); a card-button callback
- * (`/v1.0/card/instances/callback`, a later issue) must be answered within 2 s with its result in
- * the ack's data.
+ * `{"response":null}` once it is kept (by the backlog); a card button click
+ * (`/v1.0/card/instances/callback`) is acked within 2 s with the card data in the ack's data.
  */
 type CallbackHandler = (frame: DWClientDownStream, messageId: string) => void
 
@@ -28,6 +34,11 @@ export interface ClientEvents {
   robotFrame(data: string, messageId: string, ack: () => boolean): void
   /** An EVENT frame with a messageId, not acked yet: `ack` acks it on this socket with a status. */
   eventFrame(frame: DWClientDownStream, messageId: string, ack: EventAck): void
+  /**
+   * A card click (a CALLBACK frame on `TOPIC_CARD`), not acked yet: `ack` acks it on this socket
+   * with the answer. Present: the connection subscribes to card clicks; absent: it does not.
+   */
+  cardFrame?(data: unknown, messageId: string, ack: CardAck): void
   /** DingTalk announced it will close this socket soon. */
   disconnectAnnounced(): void
   /** A frame we could not use; `reason` never holds frame content. */
@@ -59,9 +70,10 @@ export interface GatewayClientOptions {
  * the gateway is called on a configurable API base; the socket is opened without the SDK's
  * unconditional console output; frames are parsed defensively (the SDK's `JSON.parse` in a socket
  * handler crashes the process on junk); frames are acked on their own socket, and only while it is
- * open (`ws.send` throws while connecting): robot messages once kept, other CALLBACK topics at
- * once, EVENT frames with the core's outcome (`event-intake.ts`). It can stop reading its socket
- * (`pause`) for backpressure. It never reconnects by itself: `StreamTransport` supervises.
+ * open (`ws.send` throws while connecting): robot messages once kept, card clicks with their
+ * answer (`card-intake.ts`), other CALLBACK topics at once, EVENT frames with the core's outcome
+ * (`event-intake.ts`). It can stop reading its socket (`pause`) for backpressure. It never
+ * reconnects by itself: `StreamTransport` supervises.
  */
 export class GatewayClient extends DWClient {
   /** `performance.now()` of the latest sign of life: any frame, ping or pong. */
@@ -70,9 +82,7 @@ export class GatewayClient extends DWClient {
   private readonly abort = new AbortController()
   private closedOnce = false
   /** CALLBACK frames by topic; the connection subscribes to exactly these topics. */
-  private readonly callbacks: ReadonlyMap<string, CallbackHandler> = new Map([
-    [TOPIC_ROBOT, (frame: DWClientDownStream, messageId: string) => this.onRobotMessage(frame, messageId)],
-  ])
+  private readonly callbacks: ReadonlyMap<string, CallbackHandler>
 
   constructor(private readonly opts: GatewayClientOptions) {
     const config: DWClientConfig = {
@@ -85,6 +95,12 @@ export class GatewayClient extends DWClient {
       debug: false,
     }
     super(config)
+    const callbacks = new Map<string, CallbackHandler>([
+      [TOPIC_ROBOT, (frame, messageId) => this.onRobotMessage(frame, messageId)],
+    ])
+    if (opts.events.cardFrame)
+      callbacks.set(TOPIC_CARD, (frame, messageId) => this.onCardClick(frame, messageId))
+    this.callbacks = callbacks
     // Our own array, never the SDK's shared default (which subscribes to every EVENT).
     this.config.subscriptions = [
       ...[...this.callbacks.keys()].map((topic) => ({ type: 'CALLBACK', topic })),
@@ -233,6 +249,15 @@ export class GatewayClient extends DWClient {
       return
     }
     this.opts.events.robotFrame(frame.data, messageId, () => this.ack(messageId))
+  }
+
+  /** A card click: handed over with an ack that carries the answer, on this very socket. */
+  private onCardClick(frame: DWClientDownStream, messageId: string): void {
+    this.opts.events.cardFrame?.(frame.data, messageId, (answer) => {
+      if (!this.isOpen) return false
+      this.send(messageId, answer)
+      return true
+    })
   }
 
   /** Every EVENT frame (platform notes §8): handed over with its ack, on this very socket. */

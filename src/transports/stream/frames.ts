@@ -2,6 +2,7 @@ import type { DWClientDownStream } from 'dingtalk-stream'
 import type { InboundEvent } from '../../core/event.js'
 import type { InboundMessage } from '../../core/message.js'
 import { assertRobotMessage, InvalidRobotMessage, toInboundMessage } from '../../dingtalk/robot-message.js'
+import { type CardCallbackResult, parseCardCallback } from '../card-callback.js'
 
 /** A robot frame's `data` made into a message, or why it could not be. */
 export type RobotFrameResult =
@@ -86,6 +87,22 @@ export function parseEventFrame(frame: DWClientDownStream, receivedAt: number): 
 
 function bad(reason: string): EventFrameResult {
   return { ok: false, reason }
+}
+
+/**
+ * The `data` of a CALLBACK frame on the card topic (platform notes §10: the JSON text of the
+ * callback object, the same object the HTTP card callback gets as its body) → the click the core
+ * works with (`parseCardCallback`), or why not. Never throws.
+ */
+export function parseCardFrame(data: unknown, receivedAt: number): CardCallbackResult {
+  if (typeof data !== 'string') return { ok: false, reason: 'card CALLBACK frame without data' }
+  let body: unknown
+  try {
+    body = JSON.parse(data)
+  } catch {
+    return { ok: false, reason: 'card CALLBACK data is not JSON' }
+  }
+  return parseCardCallback(body, 'stream', receivedAt)
 }
 
 /** Strips what must never reach a log line: the ticket and anything after it. */

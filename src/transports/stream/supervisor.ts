@@ -2,6 +2,7 @@ import type { InboundPort } from '../../core/port.js'
 import { backoffDelay, type FetchFn } from '../../dingtalk/http.js'
 import type { Logger } from '../../logger.js'
 import { Backlog } from './backlog.js'
+import { type CardAck, CardIntake } from './card-intake.js'
 import { GatewayClient, type GatewayClientOptions } from './connection.js'
 import { EventIntake } from './event-intake.js'
 import { sanitize } from './frames.js'
@@ -27,10 +28,14 @@ export interface StreamTransportOptions extends Partial<StreamTuning> {
   readonly clientSecret: string
   readonly apiBase: string
   readonly ua?: string
-  /** The core: gets every usable robot message and event, never awaited by the socket. */
+  /** The core: gets every usable robot message, event and card click, never awaited by the socket. */
   readonly port: InboundPort
   /** Also subscribe to platform events (EVENT frames): some feature handles them. */
   readonly subscribeEvents?: boolean
+  /** Also subscribe to card button clicks (`TOPIC_CARD`): the bot sends interactive cards. */
+  readonly subscribeCards?: boolean
+  /** How long a click's ack waits for the core before it answers empty (default 1.5 s). */
+  readonly cardAnswerMs?: number
   readonly log: Logger
   readonly clock?: () => number
   readonly random?: () => number
@@ -50,7 +55,8 @@ export interface StreamTransportOptions extends Partial<StreamTuning> {
  * disconnect; the old socket closed as soon as its successor is up. Robot frames go to the core
  * through the `Backlog`, which acks each once the core has kept it, never awaits `port.handle`, and
  * has the sockets paused while it is full; EVENT frames through the `EventIntake`, acked with the
- * core's outcome, counted towards the same bound.
+ * core's outcome, counted towards the same bound; card clicks through the `CardIntake`, acked with
+ * the card data to show within 1.5 s, counted towards the bound too, never in the backlog.
  */
 export class StreamTransport {
   private state: StreamState = 'idle'
@@ -73,6 +79,8 @@ export class StreamTransport {
   private readonly backlog: Backlog
   /** EVENT frames: to the core's port, then acked with its outcome (see event-intake.ts). */
   private readonly events: EventIntake
+  /** Card clicks: to the core's port, then acked with the card data (see card-intake.ts). */
+  private readonly cards: CardIntake
   private readonly tuning: Required<StreamTuning>
   private readonly clock: () => number
   private readonly log: Logger
@@ -104,6 +112,14 @@ export class StreamTransport {
       clock: this.clock,
       badFrame: this.badFrame,
       hold: () => this.backlog.hold(),
+    })
+    this.cards = new CardIntake({
+      port: opts.port,
+      log: this.log,
+      clock: this.clock,
+      badFrame: this.badFrame,
+      hold: () => this.backlog.hold(),
+      ...(opts.cardAnswerMs !== undefined ? { answerWithinMs: opts.cardAnswerMs } : {}),
     })
   }
 
@@ -264,6 +280,12 @@ export class StreamTransport {
       events: {
         robotFrame: (data, messageId, ack) => this.onRobotFrame(data, messageId, ack),
         eventFrame: (frame, messageId, ack) => this.events.take(frame, messageId, ack),
+        ...(this.opts.subscribeCards
+          ? {
+              cardFrame: (data: unknown, messageId: string, ack: CardAck) =>
+                this.cards.take(data, messageId, ack),
+            }
+          : {}),
         disconnectAnnounced: () => this.onDisconnectAnnounced(client),
         badFrame: this.badFrame,
         closed: (code) => this.lost(client, `socket closed (code ${code})`),

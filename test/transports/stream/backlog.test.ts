@@ -29,6 +29,10 @@ class FakePort implements InboundPort {
     return Promise.resolve('ignored')
   }
 
+  cardAction(): Promise<{ outcome: 'ignored' }> {
+    return Promise.resolve({ outcome: 'ignored' })
+  }
+
   busy(): boolean {
     return false
   }

@@ -275,6 +275,7 @@ t.test(
     const port = {
       handle: async () => 'ignored' as const,
       keep: async () => true,
+      cardAction: async () => ({ outcome: 'ignored' as const }),
       busy: () => false,
       event: (evt: InboundEvent) => {
         got.push(evt.id)

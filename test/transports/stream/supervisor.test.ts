@@ -59,6 +59,7 @@ t.test('start() without credentials fails loudly instead of retrying forever', a
       handle: async () => 'ignored',
       keep: async () => true,
       event: async () => 'ignored',
+      cardAction: async () => ({ outcome: 'ignored' as const }),
       busy: () => false,
     },
     log,
