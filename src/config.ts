@@ -203,7 +203,9 @@ export const EMULATOR_CARD_TEMPLATE = 'emulator-meeting-card.schema'
 
 function cardTemplate(r: EnvReader, env: Env, mode: Config['mode']): string | undefined {
   if (r.str('DINGTALK_CARD_TEMPLATE_ID') === undefined)
-    return mode === 'emulator' && env.DINGTALK_CARD_TEMPLATE_ID === undefined ? EMULATOR_CARD_TEMPLATE : undefined
+    return mode === 'emulator' && env.DINGTALK_CARD_TEMPLATE_ID === undefined
+      ? EMULATOR_CARD_TEMPLATE
+      : undefined
   return (
     r.pattern(
       'DINGTALK_CARD_TEMPLATE_ID',

@@ -93,6 +93,21 @@ export async function createApp(deps: AppDeps): Promise<App> {
     log,
     notices: platform.notices,
     watch: config.watch,
+    liveCards: config.cards.templateId
+      ? {
+          cards: platform.cards,
+          settings: {
+            templateId: config.cards.templateId,
+            updateMs: config.cards.updateMs,
+            liveMs: config.cards.liveMs,
+            monthlyQuota: config.watch.monthlyQuota,
+            quotaShare: config.cards.quotaShare,
+            // Clicks come where the bot listens: as frames with a Stream connection, else by HTTP.
+            callbackType: config.transports.includes('stream') ? 'STREAM' : 'HTTP',
+            callbackRouteKey: config.cards.callbackRouteKey,
+          },
+        }
+      : undefined,
     status: {
       version: VERSION,
       startedAt: clock(),
@@ -107,7 +122,7 @@ export async function createApp(deps: AppDeps): Promise<App> {
   })
   const features = assemble([...own, ...(deps.extraFeatures ?? [])])
   store.declare([settingsKeyspace, ...PIPELINE_KEYSPACES, ...platform.keyspaces, ...features.keyspaces])
-  const { bot, ledger, recovery } = createBot({
+  const { bot, ledger, cardLedger, recovery } = createBot({
     config,
     log,
     clock,
@@ -133,6 +148,7 @@ export async function createApp(deps: AppDeps): Promise<App> {
     server,
     port: bot,
     eventTypes: [...features.events.keys()],
+    cardActions: [...features.cardActions.keys()],
     readiness,
     metrics,
     stats,
@@ -148,6 +164,7 @@ export async function createApp(deps: AppDeps): Promise<App> {
     recovery,
     bot,
     ledger,
+    cardLedger,
     store,
     background,
     drainMs: tuning.drainMs,

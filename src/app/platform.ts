@@ -7,6 +7,7 @@ import { RobotSender } from '../delivery/robot-api.js'
 import { WebhookSender } from '../delivery/webhook.js'
 import { DingTalkApi } from '../dingtalk/api.js'
 import { ApiBudget, budgetKeyspace } from '../dingtalk/budget.js'
+import { CardClient } from '../dingtalk/cards.js'
 import { ConferenceClient } from '../dingtalk/conference.js'
 import { DingTalkHttp, type FetchFn } from '../dingtalk/http.js'
 import { TokenProvider, tokenKeyspace } from '../dingtalk/token.js'
@@ -33,6 +34,8 @@ export interface Platform {
   readonly tokens: TokenProvider
   readonly api: DingTalkApi
   readonly conferences: ConferenceClient
+  /** Interactive cards: create and deliver, update by key. */
+  readonly cards: CardClient
   readonly usage: UsageLedger
   readonly delivery: Delivery
   /** Proactive notices (a watched meeting started): to a chat, not in answer to a message. */
@@ -86,6 +89,7 @@ export function createPlatform(deps: PlatformDeps): Platform {
     tokens,
     api,
     conferences: new ConferenceClient(api),
+    cards: new CardClient(api, config.dingtalk.robotCode),
     usage,
     delivery,
     notices,

@@ -36,6 +36,8 @@ function againstEmulator(config: Config, emu: DingTalkEmulator): Config {
   const { clientId, clientSecret } = emu.opts
   return {
     ...config,
+    // The emulator signs HTTP card clicks with the app secret unless told otherwise (as here).
+    cards: { ...config.cards, callbackSecret: config.cards.callbackSecret || clientSecret },
     dingtalk: {
       ...config.dingtalk,
       clientId,
@@ -60,6 +62,7 @@ export async function start(config: Config, log: Logger): Promise<Running> {
       clientId: EMULATED_APP,
       // Fresh per run: nothing outside this machine can rely on it.
       clientSecret: randomBytes(18).toString('base64url'),
+      ...(config.cards.callbackSecret ? { cardCallbackSecret: config.cards.callbackSecret } : {}),
       meetings: await emulatorMeetings(config, Date.now()),
       host: '127.0.0.1',
       port: config.emulator.port,
@@ -133,6 +136,9 @@ export function emulatorBanner(r: Running): string {
     'meeting-bot is running in EMULATOR MODE: no DingTalk credentials are set, so a built-in',
     `DingTalk emulator at ${emu.baseUrl} plays DingTalk (token, meetings, robot replies, stream gateway).`,
     `Bot: ${r.url}   transports: ${r.config.transports.join(', ')}`,
+    r.config.cards.templateId
+      ? 'Meeting answers are live cards (buttons: ":press refresh" in the chat); DINGTALK_CARD_TEMPLATE_ID= for markdown.'
+      : 'Meeting answers are markdown cards (live cards are off: DINGTALK_CARD_TEMPLATE_ID is empty).',
     '',
     'Sample meetings:',
     ...[...rooms].map(([code, ms]) => {

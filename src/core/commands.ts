@@ -1,6 +1,6 @@
 import type { Logger } from '../logger.js'
 import type { Locale, Localized } from './locale.js'
-import type { InboundMessage, Reply } from './message.js'
+import type { Answer, InboundMessage } from './message.js'
 import type { Mention } from './reply.js'
 import { editDistance, isCjk, languageOf } from './text.js'
 
@@ -29,7 +29,7 @@ export interface Command {
   readonly summary: Localized
   readonly usage: Localized
   readonly adminOnly?: boolean
-  run(ctx: CommandContext): Promise<Reply>
+  run(ctx: CommandContext): Promise<Answer>
 }
 
 export type Match =

@@ -67,6 +67,21 @@ export type Reply =
 export const EMPTY_REPLY = { msgtype: 'empty' } as const
 
 /**
+ * What a command returns when it sent its answer itself, by a path no reply body takes (an
+ * interactive card through the card API): the path, for the log line. Nothing else goes out.
+ */
+export interface SelfDelivered {
+  readonly delivered: string
+}
+
+/** A command's answer: a reply for the deliver step to send, or word that it went out already. */
+export type Answer = Reply | SelfDelivered
+
+export function isSelfDelivered(a: Answer): a is SelfDelivered {
+  return 'delivered' in a
+}
+
+/**
  * Where a transport can take an answer directly (the HTTP response, while it is still open).
  * The core offers the reply here first; `false` means the slot has gone and the reply must be
  * delivered another way (session webhook, robot OpenAPI).

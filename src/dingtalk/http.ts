@@ -6,7 +6,7 @@ export type FetchFn = typeof fetch
 
 export interface ApiRequest {
   readonly api: ApiName
-  readonly method: 'GET' | 'POST'
+  readonly method: 'GET' | 'POST' | 'PUT'
   readonly path: string
   readonly query?: Readonly<Record<string, string | number | undefined>>
   readonly body?: unknown

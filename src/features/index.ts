@@ -2,6 +2,12 @@ import type { Feature } from '../core/feature.js'
 import type { Logger } from '../logger.js'
 import { type AdminDeps, adminFeature } from './admin/index.js'
 import { helpFeature } from './help/index.js'
+import {
+  type CardApi,
+  type LiveCardFeature,
+  type LiveCardSettings,
+  liveCardFeature,
+} from './livecard/index.js'
 import { type MeetingDeps, meetingFeature } from './meeting/index.js'
 import { parseMeetingRef } from './meeting/reference.js'
 import { platformFeature } from './platform/index.js'
@@ -14,6 +20,8 @@ export interface FeatureDeps extends MeetingDeps, Omit<AdminDeps, 'status'> {
   /** Where proactive notices go out (delivery's conversation-addressed sender). */
   readonly notices: NoticePort
   readonly watch: WatchSettings
+  /** Live meeting cards: the card API and the knobs; undefined (no template id): markdown cards. */
+  readonly liveCards?: { readonly cards: CardApi; readonly settings: LiveCardSettings } | undefined
 }
 
 /** Work a feature does in the background, started and stopped with the app (the watch poller). */
@@ -31,7 +39,12 @@ export interface Features {
 
 /** Every feature the bot has. A new feature is a folder and one line here. */
 export function createFeatures(deps: FeatureDeps): Features {
-  const meeting = meetingFeature(deps)
+  // The meeting answer goes as a live card when there is one (the card feature is made below).
+  let live: LiveCardFeature | undefined
+  const meeting = meetingFeature({
+    ...deps,
+    present: async (lookup, ctx) => live?.present(lookup, ctx),
+  })
   const watch = watchFeature({
     store: deps.store,
     conferences: deps.conferences,
@@ -42,14 +55,32 @@ export function createFeatures(deps: FeatureDeps): Features {
     clock: deps.clock,
     log: deps.log,
   })
+  if (deps.liveCards) {
+    live = liveCardFeature({
+      store: deps.store,
+      feed: watch.tracking,
+      // The same cached, single-flight lookups as the meeting answer.
+      lookups: {
+        byId: async (id) => (await meeting.service.lookup({ kind: 'conferenceId', id })).conference,
+        members: async (id) => (await meeting.service.members({ kind: 'conferenceId', id })).list.members,
+      },
+      watches: watch.toggle,
+      cards: deps.liveCards.cards,
+      settings: deps.liveCards.settings,
+      address: (msg) => deps.notices.address(msg),
+      clock: deps.clock,
+      log: deps.log,
+    })
+  }
   return {
     features: [
       meeting,
       watch,
+      ...(live ? [live] : []),
       helpFeature(),
       adminFeature({ ...deps, status: { ...deps.status, cache: meeting.service, watch } }),
       platformFeature(),
     ],
-    background: [watch.engine],
+    background: [watch.engine, ...(live ? [live.engine] : [])],
   }
 }

@@ -76,7 +76,9 @@ async function rounds(t: Test, run: CrashRun): Promise<void> {
     )
   }
   const gaps = twice.map((s) => {
-    const first = Math.min(...run.emu.replies.filter((r) => r.session === sessionOf(s.payload)).map((r) => r.at))
+    const first = Math.min(
+      ...run.emu.replies.filter((r) => r.session === sessionOf(s.payload)).map((r) => r.at),
+    )
     // An inline first answer has no emulator time: it went out in the HTTP response, in the window too.
     if (!Number.isFinite(first)) return 0
     return Math.min(...run.killedAt.map((k) => Math.abs(first - k)))

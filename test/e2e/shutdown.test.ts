@@ -4,7 +4,12 @@ import { EMULATED_USERS, robotTextMessage } from '../../src/emulator/messages.js
 import { startBot, tempDir } from '../helpers/process.js'
 
 t.test('SIGTERM: stops taking messages, finishes the reply in flight, exits 0', async (t) => {
-  const bot = await startBot(t, { DATA_DIR: tempDir(t), DINGTALK_TRANSPORTS: 'stream,http' })
+  // Markdown answers: this test follows a webhook reply in flight (live cards go by the card API).
+  const bot = await startBot(t, {
+    DATA_DIR: tempDir(t),
+    DINGTALK_TRANSPORTS: 'stream,http',
+    DINGTALK_CARD_TEMPLATE_ID: '',
+  })
   const info = (await (await fetch(`${bot.emulatorUrl}/_emulator/info`)).json()) as { clientSecret: string }
   // The upstream answers slowly: the callback answers "empty" and the reply is still on its way.
   await fetch(`${bot.emulatorUrl}/_emulator/faults`, {

@@ -1,11 +1,15 @@
-import type { Command } from '../../core/commands.js'
+import type { Command, CommandContext } from '../../core/commands.js'
+import type { SelfDelivered } from '../../core/message.js'
 import { textReply } from '../../core/reply.js'
 import { meetingCard } from './card.js'
 import { parseMeetingRef } from './reference.js'
-import type { MeetingService } from './service.js'
+import type { MeetingLookup, MeetingService } from './service.js'
 import { meetingStrings } from './strings.js'
 
-export function meetingCommand(meetings: MeetingService): Command {
+/** Shows the answer another way when it can (a live card); undefined: the markdown card goes. */
+export type Presenter = (lookup: MeetingLookup, ctx: CommandContext) => Promise<SelfDelivered | undefined>
+
+export function meetingCommand(meetings: MeetingService, present?: Presenter): Command {
   return {
     name: 'meeting',
     aliases: ['m', '会议', '查会'],
@@ -19,6 +23,8 @@ export function meetingCommand(meetings: MeetingService): Command {
       if (!ref) return textReply(meetingStrings(ctx.locale).meetingUsage, ctx.mention)
       ctx.log.debug({ ref }, 'looking up meeting')
       const lookup = await meetings.lookup(ref)
+      const shown = present ? await present(lookup, ctx) : undefined
+      if (shown) return shown
       return meetingCard(lookup, {
         locale: ctx.locale,
         timeZone: ctx.timeZone,

@@ -3,10 +3,12 @@ import type { Flight } from '../../core/flight.js'
 import type { ConferenceClient } from '../../dingtalk/conference.js'
 import type { Store } from '../../store/store.js'
 import { cacheCommand } from './cache-command.js'
-import { meetingCommand } from './command.js'
+import { meetingCommand, type Presenter } from './command.js'
 import { membersCommand } from './members-command.js'
 import { parseMeetingRef } from './reference.js'
 import { type CacheTtls, MeetingService, meetingCacheKeyspace } from './service.js'
+
+export type { Presenter } from './command.js'
 
 export interface MeetingDeps {
   readonly conferences: ConferenceClient
@@ -14,6 +16,11 @@ export interface MeetingDeps {
   readonly flight: Flight
   readonly ttls: CacheTtls
   readonly clock: () => number
+  /**
+   * Shows the answer another way when it can (a live card, sent by the card API): undefined
+   * means it could not, and the markdown card goes as without it.
+   */
+  readonly present?: Presenter
 }
 
 export interface MeetingFeature extends Feature {
@@ -28,7 +35,7 @@ export interface MeetingFeature extends Feature {
  */
 export function meetingFeature(deps: MeetingDeps): MeetingFeature {
   const service = new MeetingService(deps.conferences, deps.store, deps.flight, deps.ttls, deps.clock)
-  const meeting = meetingCommand(service)
+  const meeting = meetingCommand(service, deps.present)
   return {
     name: 'meeting',
     service,

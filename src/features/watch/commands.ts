@@ -1,7 +1,9 @@
 import { formatTime } from '../../cards/format.js'
 import type { Command, CommandContext } from '../../core/commands.js'
+import type { Locale } from '../../core/locale.js'
 import { markdownReply, textReply } from '../../core/reply.js'
 import type { ConferenceInfo } from '../../dingtalk/conference.js'
+import type { Logger } from '../../logger.js'
 import { formatRoomCode, type ListedWatch, meetingName, watchesList } from './card.js'
 import type { WatchEngine, WatchSettings } from './engine.js'
 import { expiryOf, MAX_AHEAD_MS, type Watch } from './model.js'
@@ -39,7 +41,7 @@ const reply = (ctx: CommandContext, text: string) =>
 
 /** `watch <code>`: notices in this chat when the meeting starts and when it ends. */
 export function watchCommand(deps: CommandDeps): Command {
-  const { meetings, store, engine, settings } = deps
+  const { meetings } = deps
   return {
     name: 'watch',
     aliases: ['关注'],
@@ -57,50 +59,90 @@ export function watchCommand(deps: CommandDeps): Command {
       if (!ref) return textReply(t.watchUsage, ctx.mention)
       // A one-to-one notice goes to the person's staff id: without one, nothing could be sent.
       if (ctx.msg.conversation.type === 'single' && !ctx.msg.sender.staffId) return reply(ctx, t.noStaffId)
-      const { conference: c, sharedCount, choice } = await meetings.lookup(ref)
-      const name = meetingName(c.title, c.roomCode, ctx.locale)
-      const when = (ms: number) => formatTime(ms, ctx.locale, ctx.timeZone)
-      if (c.status === 1) return reply(ctx, t.alreadyEnded(name))
-      if (c.status === 0 && c.startTime !== undefined && c.startTime - ctx.now > MAX_AHEAD_MS)
-        return reply(ctx, t.tooFar(name, when(c.startTime)))
-      const chat = ctx.msg.conversation.id
-      const all = await store.all()
-      if (all.some((w) => w.conferenceId === c.conferenceId && w.conversationId === chat))
-        return reply(ctx, t.already(name))
-      const mine = all.filter((w) => w.conversationId === chat).length
-      if (mine >= settings.maxPerChat) return reply(ctx, t.chatCap(mine))
-      if (all.length >= settings.maxTotal) return reply(ctx, t.totalCap(all.length))
-      const watch: Watch = {
-        conferenceId: c.conferenceId,
-        roomCode: c.roomCode,
-        title: c.title,
+      const found = await meetings.lookup(ref)
+      const added = await addWatch(deps, {
+        ...found,
         chat: deps.notices.address(ctx.msg),
-        conversationId: chat,
+        conversationId: ctx.msg.conversation.id,
         by: { staffId: ctx.msg.sender.staffId, nick: ctx.msg.sender.nick },
         locale: ctx.locale,
         timeZone: ctx.timeZone,
-        createdAt: ctx.now,
-        instance: { of: sharedCount, choice },
-        skipStarted: c.status === 2,
-        snapshot: c,
-      }
-      const track = await store.ensureTrack(c)
-      await store.put(watch)
-      // Just looked up: the first poll waits one interval.
-      const interval = pollInterval(track, ctx.now, settings.pollMs)
-      await store.store.setIfAbsent(keys.pollLease(c.conferenceId), engine.owner, interval)
-      ctx.log.info({ conferenceId: c.conferenceId, status: c.status }, 'watch added')
-      const lines =
-        c.status === 2
-          ? [t.watchingLive(name, when(track.startedAt ?? c.startTime ?? ctx.now))]
-          : [t.watching(name, when(c.startTime ?? ctx.now)), t.watchingPromise]
-      const expires = expiryOf(track, watch)
-      if (c.status === 0 && expires !== undefined) lines.push(t.expiresNote(when(expires)))
-      if (sharedCount > 1 && choice !== 'byId')
-        lines.push('', `> ${t.instance(sharedCount, t.choice[choice] ?? choice)}`)
-      return reply(ctx, lines.join('\n'))
+        now: ctx.now,
+        log: ctx.log,
+      })
+      return reply(ctx, added.text)
     },
   }
+}
+
+/** What a new watch is made of: the meeting as looked up, and the chat that asked. */
+export interface WatchRequest {
+  readonly conference: ConferenceInfo
+  readonly sharedCount: number
+  readonly choice: string
+  /** Where notices go (the notice port's address of the asking message). */
+  readonly chat: unknown
+  readonly conversationId: string
+  readonly by: { readonly staffId: string; readonly nick: string }
+  readonly locale: Locale
+  readonly timeZone: string
+  readonly now: number
+  readonly log: Logger
+}
+
+/**
+ * Adds the chat's watch of the meeting (the `watch` command, a live card's Watch button): the
+ * caps, the ended and too-far checks; `added` says whether it was added, `text` what to tell.
+ */
+export async function addWatch(
+  deps: Pick<CommandDeps, 'store' | 'engine' | 'settings'>,
+  req: WatchRequest,
+): Promise<{ added: boolean; text: string }> {
+  const { store, engine, settings } = deps
+  const { conference: c, sharedCount, choice } = req
+  const t = watchStrings(req.locale)
+  const name = meetingName(c.title, c.roomCode, req.locale)
+  const when = (ms: number) => formatTime(ms, req.locale, req.timeZone)
+  const no = (text: string) => ({ added: false, text })
+  if (c.status === 1) return no(t.alreadyEnded(name))
+  if (c.status === 0 && c.startTime !== undefined && c.startTime - req.now > MAX_AHEAD_MS)
+    return no(t.tooFar(name, when(c.startTime)))
+  const chat = req.conversationId
+  const all = await store.all()
+  if (all.some((w) => w.conferenceId === c.conferenceId && w.conversationId === chat))
+    return no(t.already(name))
+  const mine = all.filter((w) => w.conversationId === chat).length
+  if (mine >= settings.maxPerChat) return no(t.chatCap(mine))
+  if (all.length >= settings.maxTotal) return no(t.totalCap(all.length))
+  const watch: Watch = {
+    conferenceId: c.conferenceId,
+    roomCode: c.roomCode,
+    title: c.title,
+    chat: req.chat,
+    conversationId: chat,
+    by: req.by,
+    locale: req.locale,
+    timeZone: req.timeZone,
+    createdAt: req.now,
+    instance: { of: sharedCount, choice },
+    skipStarted: c.status === 2,
+    snapshot: c,
+  }
+  const track = await store.ensureTrack(c)
+  await store.put(watch)
+  // Just looked up: the first poll waits one interval.
+  const interval = pollInterval(track, req.now, settings.pollMs)
+  await store.store.setIfAbsent(keys.pollLease(c.conferenceId), engine.owner, interval)
+  req.log.info({ conferenceId: c.conferenceId, status: c.status }, 'watch added')
+  const lines =
+    c.status === 2
+      ? [t.watchingLive(name, when(track.startedAt ?? c.startTime ?? req.now))]
+      : [t.watching(name, when(c.startTime ?? req.now)), t.watchingPromise]
+  const expires = expiryOf(track, watch)
+  if (c.status === 0 && expires !== undefined) lines.push(t.expiresNote(when(expires)))
+  if (sharedCount > 1 && choice !== 'byId')
+    lines.push('', `> ${t.instance(sharedCount, t.choice[choice] ?? choice)}`)
+  return { added: true, text: lines.join('\n') }
 }
 
 /** A trailing `all` (全部): an admin removes every chat's watches of the meeting. */

@@ -140,13 +140,21 @@ export class WatchEngine {
       log.warn({ err: (err as Error).message }, 'watch: could not read the watches')
       return
     }
-    const byConference = new Map<string, Watch[]>()
-    for (const w of all) byConference.set(w.conferenceId, [...(byConference.get(w.conferenceId) ?? []), w])
-    for (const [conferenceId, watches] of byConference) {
+    const byConference = new Map<string, { watches: Watch[]; snapshot: ConferenceInfo }>()
+    for (const w of all) {
+      const entry = byConference.get(w.conferenceId) ?? { watches: [], snapshot: w.snapshot }
+      entry.watches.push(w)
+      byConference.set(w.conferenceId, entry)
+    }
+    // Followed meetings (live cards) are polled and settled alike; with no watch, no notice is owed.
+    for (const f of await store.follows().catch(() => [])) {
+      if (!byConference.has(f.conferenceId))
+        byConference.set(f.conferenceId, { watches: [], snapshot: f.snapshot })
+    }
+    for (const [conferenceId, { watches, snapshot }] of byConference) {
       if (this.stopped) return
       try {
-        const track =
-          (await store.track(conferenceId)) ?? (await store.ensureTrack((watches[0] as Watch).snapshot))
+        const track = (await store.track(conferenceId)) ?? (await store.ensureTrack(snapshot))
         await this.poll(track, watches)
         await this.settle(conferenceId, watches)
       } catch (err) {

@@ -6,6 +6,7 @@ import type { Store } from '../../store/store.js'
 import { type Meetings, unwatchCommand, watchCommand, watchesCommand } from './commands.js'
 import { WatchEngine, type WatchSettings } from './engine.js'
 import { watchEventHandlers } from './events.js'
+import { type MeetingTracking, meetingTracking, type WatchToggle, watchToggle } from './feed.js'
 import { WATCH_KEYSPACES } from './keyspaces.js'
 import type { NoticePort } from './notify.js'
 import { WatchStore } from './store.js'
@@ -13,6 +14,7 @@ import { watchStrings } from './strings.js'
 
 export type { MeetingRef, Meetings } from './commands.js'
 export { DEFAULT_WATCH_SETTINGS, type WatchSettings } from './engine.js'
+export type { MeetingTracking, TrackedState, WatchToggle } from './feed.js'
 export type { NoticePort } from './notify.js'
 
 export interface WatchDeps {
@@ -38,6 +40,10 @@ export interface WatchFeature extends Feature {
   readonly engine: WatchEngine
   /** For `/status`: how many watches, and the calls they spent this month. */
   watchStatus(): Promise<StatusLine>
+  /** Following a meeting without a watch (live cards): its news from events and polls. */
+  readonly tracking: MeetingTracking
+  /** A chat's watch, as a card button toggles it. */
+  readonly toggle: WatchToggle
 }
 
 /**
@@ -66,6 +72,8 @@ export function watchFeature(deps: WatchDeps): WatchFeature {
   return {
     name: 'watch',
     engine,
+    tracking: meetingTracking(store),
+    toggle: watchToggle(commandDeps),
     commands: [watchCommand(commandDeps), unwatchCommand(commandDeps), watchesCommand(commandDeps)],
     keyspaces: WATCH_KEYSPACES,
     events: watchEventHandlers(store, engine),

@@ -38,6 +38,17 @@ export const pollKeyspace: Keyspace = {
   outage: 'drop',
 }
 
+/**
+ * Meetings followed without a watch (a live card shows them): polled and fed by events like a
+ * watched meeting, no notices. Kept across a restart, as the live cards that follow them are.
+ */
+export const followKeyspace: Keyspace = {
+  prefix: 'watch-follow:',
+  owner: 'features/watch',
+  persistence: 'confirmed',
+  outage: 'mirror',
+}
+
 /** Calls spent on watches this month, for the quota share. */
 export const usageKeyspace: Keyspace = {
   prefix: 'watch-usage:',
@@ -46,4 +57,11 @@ export const usageKeyspace: Keyspace = {
   outage: 'drop',
 }
 
-export const WATCH_KEYSPACES = [watchKeyspace, trackKeyspace, noticeKeyspace, pollKeyspace, usageKeyspace]
+export const WATCH_KEYSPACES = [
+  watchKeyspace,
+  trackKeyspace,
+  noticeKeyspace,
+  pollKeyspace,
+  usageKeyspace,
+  followKeyspace,
+]

@@ -62,6 +62,11 @@ export interface Track {
   invitedNum?: number
   /** The most in the meeting at once, as polls and status events said (`activeNum`). */
   maxActive: number
+  /**
+   * In the meeting now: the last poll's or status event's `activeNum`, moved by the joins and
+   * leaves member events showed since (live cards show it); 0 once ended.
+   */
+  activeNum?: number
   /** 0 none, 1 recording, 2 paused, 3 finished; only polls (the conference API) say. */
   recording?: number
   host?: string
@@ -133,6 +138,8 @@ export function applyInfo(t: Track, c: Partial<ConferenceInfo>): void {
     const end = num(c.endTime) ?? (start !== undefined && duration ? start + duration : undefined)
     if (end !== undefined) t.endedAt = end
   }
+  if (t.status === 1) t.activeNum = 0
+  else if (num(c.activeNum) !== undefined) t.activeNum = num(c.activeNum)
   if (before !== 1 || c.status === 1) {
     t.maxActive = Math.max(t.maxActive, num(c.activeNum) ?? 0)
     const attend = num(c.attendNum)
@@ -208,14 +215,19 @@ export function applyMemberEvent(
     if (m.attendStatus === IN_MEETING) {
       const join = m.joinTime ?? bornAt
       const open = p.stints.find((s) => s[0] === join)
-      if (!open) p.stints.push([join, null])
+      if (!open) {
+        if (!p.stints.some((s) => s[1] === null)) moveActive(t, 1)
+        p.stints.push([join, null])
+      }
     } else if (m.attendStatus !== undefined && GONE.has(m.attendStatus)) {
       const leave = m.leaveTime ?? bornAt
       const stint =
         (m.joinTime !== undefined ? p.stints.find((s) => s[0] === m.joinTime) : undefined) ??
         p.stints.find((s) => s[1] === null)
-      if (stint) stint[1] = leave
-      else if (m.joinTime !== undefined) p.stints.push([m.joinTime, leave])
+      if (stint) {
+        if (stint[1] === null) moveActive(t, -1)
+        stint[1] = leave
+      } else if (m.joinTime !== undefined) p.stints.push([m.joinTime, leave])
     }
     t.people[m.userId] = p
     if (p.host && p.nick) t.host = p.nick
@@ -223,6 +235,11 @@ export function applyMemberEvent(
   }
   if (changed) t.lastEventAt = now
   return changed
+}
+
+/** A join or leave seen by a member event, while the meeting runs and a count is known. */
+function moveActive(t: Track, by: 1 | -1): void {
+  if (t.status === 2 && t.activeNum !== undefined) t.activeNum = Math.max(0, t.activeNum + by)
 }
 
 /** The most people in the meeting at once, from the stints events showed (exact whatever their order). */

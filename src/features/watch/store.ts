@@ -18,12 +18,20 @@ export const keys = {
     `watch-notice:${conferenceId}:${chatPart(conversationId)}:${kind}`,
   quotaNotice: (month: string, conversationId: string) =>
     `watch-notice:quota:${month}:${chatPart(conversationId)}`,
+  follow: (conferenceId: string) => `watch-follow:${conferenceId}`,
   pollLease: (conferenceId: string) => `watch-poll:${conferenceId}`,
   finalLock: (conferenceId: string) => `watch-poll:final:${conferenceId}`,
   month: (month: string) => `watch-usage:${month}`,
 }
 
 export { NOTICE_MEMORY_MS }
+
+/** A meeting followed for a live card: until when, and what the first lookup said. */
+export interface Follow {
+  readonly conferenceId: string
+  readonly until: number
+  readonly snapshot: ConferenceInfo
+}
 
 function parse<T>(raw: string | undefined): T | undefined {
   if (raw === undefined) return undefined
@@ -69,8 +77,40 @@ export class WatchStore {
 
   async remove(w: Pick<Watch, 'conferenceId' | 'conversationId'>): Promise<void> {
     await this.store.delete(keys.watch(w.conferenceId, w.conversationId))
-    if ((await this.ofConference(w.conferenceId)).length === 0)
-      await this.store.delete(keys.track(w.conferenceId))
+    await this.dropTrackIfUnused(w.conferenceId)
+  }
+
+  /** A track nobody watches or follows any more goes. */
+  private async dropTrackIfUnused(conferenceId: string): Promise<void> {
+    if ((await this.ofConference(conferenceId)).length > 0) return
+    if ((await this.store.get(keys.follow(conferenceId))) !== undefined) return
+    await this.store.delete(keys.track(conferenceId))
+  }
+
+  /** Follows the meeting until `until` (epoch ms; a later follow extends it), its track made from `c`. */
+  async follow(c: ConferenceInfo, until: number): Promise<Track> {
+    const key = keys.follow(c.conferenceId)
+    const known = parse<Follow>(await this.store.get(key))
+    const keep = Math.max(until, known?.until ?? 0)
+    const ttl = Math.max(60_000, keep - this.clock() + 3600_000)
+    await this.store.set(key, JSON.stringify({ conferenceId: c.conferenceId, until: keep, snapshot: c }), ttl)
+    return this.ensureTrack(c)
+  }
+
+  async unfollow(conferenceId: string): Promise<void> {
+    await this.store.delete(keys.follow(conferenceId))
+    await this.dropTrackIfUnused(conferenceId)
+  }
+
+  /** The meetings followed and not past their time. */
+  async follows(): Promise<Follow[]> {
+    const now = this.clock()
+    const out: Follow[] = []
+    for (const [, raw] of await this.store.entries('watch-follow:')) {
+      const f = parse<Follow>(raw)
+      if (f && typeof f.conferenceId === 'string' && f.until > now) out.push(f)
+    }
+    return out
   }
 
   async track(conferenceId: string): Promise<Track | undefined> {
