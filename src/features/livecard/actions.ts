@@ -68,9 +68,11 @@ export function liveCardActions(deps: ActionDeps): Record<string, CardActionHand
     })
     return pending
   }
+  // What a click answered is on the card now: the next update counts its bound from here.
   const remember = (outTrackId: string, data: CardData) =>
     store.change(outTrackId, (c) => {
       c.shown = { ...c.shown, ...data }
+      c.lastSentAt = deps.clock()
       return true
     })
 
