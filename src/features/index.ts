@@ -78,7 +78,10 @@ export function createFeatures(deps: FeatureDeps): Features {
       watch,
       ...(live ? [live] : []),
       helpFeature(),
-      adminFeature({ ...deps, status: { ...deps.status, cache: meeting.service, watch } }),
+      adminFeature({
+        ...deps,
+        status: { ...deps.status, cache: meeting.service, watch, lines: live ? [live] : [] },
+      }),
       platformFeature(),
     ],
     background: [watch.engine, ...(live ? [live.engine] : [])],

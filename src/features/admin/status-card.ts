@@ -32,6 +32,8 @@ export interface StatusReport {
   readonly store: string
   /** A feature's own line (the watches), in every language. */
   readonly watch?: { readonly label: Localized; readonly text: Localized }
+  /** More features' lines (live cards). */
+  readonly lines?: readonly { readonly label: Localized; readonly text: Localized }[]
 }
 
 const T = {
@@ -142,6 +144,7 @@ export function statusText(r: StatusReport, locale: Locale, timeZone: string, no
   lines.push(`- **${t.inbox}:** ${t.inboxLine(r.inbox)}`)
   lines.push(`- **${t.store}:** ${r.store}`)
   if (r.watch) lines.push(`- **${r.watch.label[locale]}:** ${r.watch.text[locale]}`)
+  for (const l of r.lines ?? []) lines.push(`- **${l.label[locale]}:** ${l.text[locale]}`)
   lines.push(`- **${t.sinceStart}:**`, ...usageLines(r.usage.sinceStart, t.none))
   lines.push(`- **${t.month(r.usage.month)}:**`, ...usageLines(r.usage.thisMonth, t.none))
   lines.push('', `> ${t.quotaNote}`)

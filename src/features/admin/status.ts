@@ -19,6 +19,8 @@ export interface StatusSources {
   readonly store: { readonly kind: string }
   /** A feature's own line (the watches), in every language. */
   readonly watch?: { watchStatus(): Promise<NonNullable<StatusReport['watch']>> }
+  /** More features' own lines (live cards), after the watches'. */
+  readonly lines?: readonly { statusLine(): Promise<NonNullable<StatusReport['watch']>> }[]
 }
 
 /** Everything `/status` shows, gathered now. */
@@ -36,6 +38,7 @@ export async function gatherStatus(s: StatusSources): Promise<StatusReport> {
     usage: { sinceStart: s.usage.started(), month: month.month, thisMonth: month.table },
     store: s.store.kind,
     ...(s.watch ? { watch: await s.watch.watchStatus() } : {}),
+    lines: await Promise.all((s.lines ?? []).map((l) => l.statusLine())),
   }
 }
 

@@ -1,5 +1,6 @@
 import type { CommandContext } from '../../core/commands.js'
 import type { Feature } from '../../core/feature.js'
+import type { Locale, Localized } from '../../core/locale.js'
 import type { SelfDelivered } from '../../core/message.js'
 import type { Logger } from '../../logger.js'
 import type { Store } from '../../store/store.js'
@@ -8,6 +9,7 @@ import { LiveCardEngine, type LiveCardSettings } from './engine.js'
 import type { CardApi, MeetingFeed, MeetingLookups, WatchToggle } from './model.js'
 import { presentLiveCard, type Shown } from './present.js'
 import { LIVE_CARD_KEYSPACES, LiveCardStore } from './store.js'
+import { liveCardStrings } from './strings.js'
 
 export type { LiveCardSettings } from './engine.js'
 export type { CardApi, LiveState, MeetingFeed, MeetingLookups, WatchToggle } from './model.js'
@@ -27,6 +29,8 @@ export interface LiveCardDeps {
 
 export interface LiveCardFeature extends Feature {
   readonly engine: LiveCardEngine
+  /** For `/status`: live and frozen cards, the card calls this month. */
+  statusLine(): Promise<{ label: Localized; text: Localized }>
   /** The meeting answer as a live card; undefined: answer with markdown instead. */
   present(shown: Shown, ctx: CommandContext): Promise<SelfDelivered | undefined>
 }
@@ -56,5 +60,16 @@ export function liveCardFeature(deps: LiveCardDeps): LiveCardFeature {
     keyspaces: LIVE_CARD_KEYSPACES,
     cardActions: liveCardActions({ ...deps, store, engine }),
     present: (shown, ctx) => presentLiveCard(presentDeps, shown, ctx),
+    async statusLine() {
+      const cards = await store.all()
+      const live = cards.filter((c) => !c.frozen).length
+      const spent = await store.spentThisMonth()
+      const text = (l: Locale) =>
+        liveCardStrings(l).statusLine(live, cards.length - live, spent, engine.budget)
+      return {
+        label: { en: liveCardStrings('en').statusLabel, 'zh-CN': liveCardStrings('zh-CN').statusLabel },
+        text: { en: text('en'), 'zh-CN': text('zh-CN') },
+      }
+    },
   }
 }

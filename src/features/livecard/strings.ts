@@ -36,6 +36,9 @@ const en = {
   unwatchLabel: 'Unwatch',
   joinLabel: 'Join',
   watchFailed: 'Could not watch this meeting here',
+  statusLabel: 'Live cards',
+  statusLine: (live: number, frozen: number, spent: number, budget: number) =>
+    `${live} live, ${frozen} frozen; ${spent} of ${budget} card calls this month${spent >= budget ? ' (spent: live updates paused)' : ''}`,
   shared: (n: number, which: string) => `${n} meetings use this room code; this is ${which}.`,
   choice: {
     inProgress: 'the one in progress',
@@ -81,6 +84,9 @@ const zh: LiveCardStrings = {
   unwatchLabel: '取消关注',
   joinLabel: '加入会议',
   watchFailed: '无法在这里关注这场会议',
+  statusLabel: '实时卡片',
+  statusLine: (live, frozen, spent, budget) =>
+    `实时更新中 ${live} 张，已冻结 ${frozen} 张；本月卡片接口调用 ${spent}/${budget}${spent >= budget ? '（已用完：实时更新暂停）' : ''}`,
   shared: (n, which) => `该会议号对应 ${n} 场会议，这里显示的是${which}。`,
   choice: { inProgress: '正在进行的一场', upcoming: '下一场', latestEnded: '最近结束的一场' },
 }

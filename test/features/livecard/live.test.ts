@@ -120,3 +120,11 @@ t.test('buttons over HTTP: members, watch, unwatch, refresh; a forged click is 4
   t.equal(forged.status, 401)
   t.equal(s.capture.find('card action handled').length, 4, 'nothing ran for the forged click')
 })
+
+t.test('/status shows the live cards and their calls this month, to admins', async (t) => {
+  const s = await cardStack(t)
+  await askHttp(s, s.chat, 'meeting 615902734')
+  const res = await s.post(s.chat.message('/status', { senderStaffId: 'manager4821', isAdmin: true }))
+  const body = JSON.stringify(await res.json())
+  t.match(body, /Live cards:\*\* 1 live, 0 frozen; 1 of 1500 card calls this month/)
+})
