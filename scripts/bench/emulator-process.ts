@@ -8,6 +8,7 @@ import { setTimeout as sleep, setImmediate as yieldLoop } from 'node:timers/prom
 import type { WebSocket } from 'ws'
 import { DingTalkEmulator } from '../../src/emulator/emulator.js'
 import { type EmulatorMeeting, sampleMeetings } from '../../src/emulator/meetings.js'
+import { cardMeetings, cardStats, churn } from './emulator-livecards.js'
 import {
   type EmulatorCommand,
   type EventCounts,
@@ -60,7 +61,7 @@ async function main(): Promise<void> {
   const emu = await DingTalkEmulator.start({
     clientId: BENCH_CLIENT_ID,
     clientSecret: secret,
-    meetings: [...sampleMeetings(now), ...extraMeetings(now), ...watchMeetings(now)],
+    meetings: [...sampleMeetings(now), ...extraMeetings(now), ...watchMeetings(now), ...cardMeetings(now)],
     ...(process.env.BENCH_NO_REDELIVERY ? { stream: { redeliverAfterMs: 0 } } : {}),
   })
   const send = (m: unknown) => process.send?.(m)
@@ -223,6 +224,10 @@ async function main(): Promise<void> {
         }
         return { total: list.length, repeats, byVia } satisfies ReplyStats
       }
+      case 'churn':
+        return churn(emu, c)
+      case 'cardStats':
+        return cardStats(emu, c.spacePrefix, c.from, c.to, c.boundMs)
     }
   }
 

@@ -3,8 +3,8 @@
  * on loopback, and in the same run the baselines; prints a table, writes JSON, exits 1 when a
  * target is missed. See docs/benchmarks.md.
  *
- *   npm run bench                         everything (~2 to 3 minutes)
- *   npm run bench -- --only http,stream   some scenarios (http, stream, fanout, memory, slow-upstream, burst, watches)
+ *   npm run bench                         everything (~4 to 5 minutes)
+ *   npm run bench -- --only http,stream   some scenarios (http, stream, fanout, memory, slow-upstream, burst, watches, livecards)
  *   npm run bench -- --out path.json      where the JSON goes (default bench/results/latest.json)
  *   npm run bench -- --only memory --heap-snapshots
  *                                         also writes two heap snapshots of the bot to the temp dir
@@ -20,12 +20,22 @@ import type { BenchContext, ScenarioResult } from './lib/report.js'
 import { burstScenario } from './scenarios/burst.js'
 import { fanoutScenario } from './scenarios/fanout.js'
 import { httpScenario } from './scenarios/http.js'
+import { liveCardsScenario } from './scenarios/livecards.js'
 import { memoryScenario } from './scenarios/memory.js'
 import { slowUpstreamScenario } from './scenarios/slow-upstream.js'
 import { streamScenario } from './scenarios/stream.js'
 import { watchesScenario } from './scenarios/watches.js'
 
-const SCENARIOS = ['http', 'stream', 'slow-upstream', 'fanout', 'memory', 'burst', 'watches'] as const
+const SCENARIOS = [
+  'http',
+  'stream',
+  'slow-upstream',
+  'fanout',
+  'memory',
+  'burst',
+  'watches',
+  'livecards',
+] as const
 type Name = (typeof SCENARIOS)[number]
 
 const { values } = parseArgs({
@@ -110,6 +120,7 @@ async function main(): Promise<number> {
     }
     if (wanted('burst')) results.push(await burstScenario(ctx))
     if (wanted('watches')) results.push(await watchesScenario(ctx))
+    if (wanted('livecards')) results.push(await liveCardsScenario(ctx))
   } finally {
     await bot?.stop()
     await emu.stop()

@@ -17,6 +17,54 @@ export type EmulatorCommand =
   | { cmd: 'events' }
   /** The replies recorded from index `from` on: how many, and how many repeat an earlier one. */
   | { cmd: 'replyStats'; from: number }
+  /** Members join and leave meetings in progress at a steady rate, until `durationMs` has passed. */
+  | ({ cmd: 'churn' } & ChurnRun)
+  /** The card instances in chats whose id starts with `spacePrefix`, and their API updates. */
+  | { cmd: 'cardStats'; spacePrefix: string; from: number; to: number; boundMs: number }
+
+/** What `churn` does: each of `codes` changes every `periodMs`, the changes spread evenly. */
+export interface ChurnRun {
+  readonly codes: readonly string[]
+  readonly periodMs: number
+  readonly durationMs: number
+  /** People kept in each meeting: the host, who stays, and others who come and go. */
+  readonly inMeeting: number
+}
+
+export interface ChurnResult {
+  readonly joins: number
+  readonly leaves: number
+  /** Timeline operations refused (a conflict would mean the bench lost track of who is in). */
+  readonly errors: number
+  readonly ms: number
+}
+
+/** What `cardStats` answers. Only the bot's `PUT /v1.0/card/instances` count as updates. */
+export interface CardStats {
+  readonly instances: number
+  /** Updates with `from <= at < to`, and how many cards had at least one. */
+  readonly updatesInWindow: number
+  readonly cardsUpdatedInWindow: number
+  readonly updatesTotal: number
+  /** The shortest time between two updates of one card, over every update so far (-1: none). */
+  readonly minGapMs: number
+  /** The same, counting only updates of live cards (the freezing update left out). */
+  readonly minLiveGapMs: number
+  /** Gaps shorter than `boundMs`, over every update so far. */
+  readonly gapsBelowBound: number
+  /** Gaps between consecutive updates of a card, both ends in the window. */
+  readonly gapMs: { readonly p50: number; readonly p99: number; readonly max: number; readonly count: number }
+  /** The most updates (all cards) in one wall-clock second of the window. */
+  readonly peakPerSecond: number
+  /** Cards with exactly one update saying `live: false` (the freeze), with more, with none. */
+  readonly frozenOnce: number
+  readonly frozenMore: number
+  readonly notFrozen: number
+  /** Updates after a card's freezing update. */
+  readonly afterFreeze: number
+  /** Cards whose data now shows the ended meeting, not live. */
+  readonly showEnded: number
+}
 
 /** What `replyStats` answers. */
 export interface ReplyStats {
@@ -78,6 +126,12 @@ export interface StreamResult {
 export const EXTRA_ROOMS = 1000
 export function extraRoom(i: number): string {
   return String(700_000_000 + i)
+}
+
+/** Meetings in progress, room codes 9xx xxx xxx, for the live-card scenario (5 cards each). */
+export const CARD_ROOMS = 100
+export function cardRoom(i: number): string {
+  return String(900_000_000 + i)
 }
 
 /** Meetings not started yet, room codes 8xx xxx xxx, for the watch scenario. */

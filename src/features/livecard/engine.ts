@@ -108,6 +108,7 @@ export class LiveCardEngine {
     const states = new Map<string, Promise<LiveState | undefined>>()
     const watchers = new Map<string, Promise<ReadonlySet<string>>>()
     const spent = await this.spentOut()
+    const frozen = new Set<string>()
     for (const card of cards) {
       if (this.stopped) return
       const id = card.conferenceId
@@ -122,8 +123,11 @@ export class LiveCardEngine {
         )
       }
       const watching = (await watchers.get(id))?.has(card.conversationId) ?? false
-      await this.refresh(card, await states.get(id), { spent, watching })
+      const result = await this.refresh(card, await states.get(id), { spent, watching, defer: true })
+      if (result === 'frozen') frozen.add(id)
     }
+    // Once per pass, not per card: at a meeting's end all its cards freeze in the same pass.
+    if (frozen.size > 0) await this.unfollowUnused(frozen)
   }
 
   /**
@@ -133,7 +137,7 @@ export class LiveCardEngine {
   async refresh(
     card: LiveCard,
     state: LiveState | undefined,
-    opts: { spent?: boolean; force?: boolean; watching?: boolean } = {},
+    opts: { spent?: boolean; force?: boolean; watching?: boolean; defer?: boolean } = {},
   ): Promise<PassResult> {
     const { settings, clock, store, log } = this.deps
     if (!state || card.frozen) return 'skipped'
@@ -168,6 +172,8 @@ export class LiveCardEngine {
     if (!opts.force && !(await store.lease(card.outTrackId, this.owner, settings.updateMs))) return 'skipped'
     const send: Record<string, string> = { note: data.note as string }
     for (const k of changed) send[k] = data[k] as string
+    // The bound counts from the send itself, not from the start of this card's turn.
+    const sentAt = clock()
     try {
       await this.deps.cards.update(card.outTrackId, send)
     } catch (err) {
@@ -181,13 +187,13 @@ export class LiveCardEngine {
     }
     await store.change(card.outTrackId, (c) => {
       c.shown = { ...c.shown, ...send }
-      c.lastSentAt = now
+      c.lastSentAt = sentAt
       c.updates++
       if (stop) c.frozen = stop
       return true
     })
     if (stop) {
-      await this.unfollowIfUnused(card.conferenceId)
+      if (!opts.defer) await this.unfollowUnused(new Set([card.conferenceId]))
       log.info({ outTrackId: card.outTrackId, reason: stop, updates: card.updates + 1 }, 'live card frozen')
       return 'frozen'
     }
@@ -200,12 +206,12 @@ export class LiveCardEngine {
       c.frozen = why
       return true
     })
-    if (card) await this.unfollowIfUnused(card.conferenceId)
+    if (card) await this.unfollowUnused(new Set([card.conferenceId]))
   }
 
-  /** The meeting's tracking ends once no live card shows it (its watches keep theirs). */
-  async unfollowIfUnused(conferenceId: string): Promise<void> {
-    const others = (await this.deps.store.all()).some((c) => c.conferenceId === conferenceId && !c.frozen)
-    if (!others) await this.deps.feed.unfollow(conferenceId)
+  /** A meeting's tracking ends once no live card shows it (its watches keep theirs). */
+  async unfollowUnused(conferenceIds: ReadonlySet<string>): Promise<void> {
+    const shown = new Set((await this.deps.store.all()).filter((c) => !c.frozen).map((c) => c.conferenceId))
+    for (const id of conferenceIds) if (!shown.has(id)) await this.deps.feed.unfollow(id)
   }
 }

@@ -67,13 +67,24 @@ export class LiveCardStore {
     return Math.max(card.liveUntil - this.clock(), 0) + KEEP_AFTER_MS
   }
 
-  /** Every card kept, live or frozen. */
+  /** The last parse of each card by its stored text: a pass reads every card, most unchanged. */
+  private readonly parsed = new Map<string, { raw: string; card: LiveCard }>()
+
+  /** Every card kept, live or frozen: read-only (the same object while unchanged); change one through `change`. */
   async all(): Promise<LiveCard[]> {
     const out: LiveCard[] = []
-    for (const [, raw] of await this.store.entries('livecard:')) {
-      const c = parse(raw)
-      if (c) out.push(c)
+    const seen = new Set<string>()
+    for (const [key, raw] of await this.store.entries('livecard:')) {
+      seen.add(key)
+      const hit = this.parsed.get(key)
+      let card = hit?.raw === raw ? hit.card : undefined
+      if (!card) {
+        card = parse(raw)
+        if (card) this.parsed.set(key, { raw, card })
+      }
+      if (card) out.push(card)
     }
+    for (const key of this.parsed.keys()) if (!seen.has(key)) this.parsed.delete(key)
     return out
   }
 
