@@ -84,6 +84,13 @@ export interface Config {
     /** The share of the monthly quota card updates may spend (`BOT_CARD_QUOTA_SHARE`). */
     readonly quotaShare: number
   }
+  /**
+   * DingTalk's encrypted HTTP event push at `POST /dingtalk/events` (docs/isv.md): the console's
+   * token and EncodingAESKey (secrets, never logged); undefined: no route. The owner key every
+   * plaintext ends with is `DINGTALK_CLIENT_ID` (the suite key of an ISV app, the app key of an
+   * internal one), read from `dingtalk.clientId`.
+   */
+  readonly events: EventsConfig | undefined
   /** Bearer token for GET /metrics; empty: open. */
   readonly metricsToken: string
   /**
@@ -96,6 +103,13 @@ export interface Config {
     readonly port: number
     readonly meetingsFile: string | undefined
   }
+}
+
+export interface EventsConfig {
+  /** `DINGTALK_EVENT_TOKEN`: signs pushes and our replies. */
+  readonly token: string
+  /** `DINGTALK_EVENT_AES_KEY`: the 43-character EncodingAESKey. */
+  readonly aesKey: string
 }
 
 export interface ProxyConfig {
@@ -184,6 +198,7 @@ export function loadConfig(env: Env): Config {
       liveMs: r.int('BOT_CARD_LIVE_HOURS', 6, 1, 48) * 3600_000,
       quotaShare: share(r, 'BOT_CARD_QUOTA_SHARE', 0.3),
     },
+    events: eventsConfig(r),
     metricsToken: r.str('METRICS_TOKEN', '') as string,
     proxy: proxyConfig(r, mode),
     emulator: {
@@ -226,6 +241,40 @@ function share(r: EnvReader, name: string, fallback: number): number {
     return fallback
   }
   return n
+}
+
+/**
+ * Why a value is not an EncodingAESKey (43 base64 characters, 32 bytes once `=` is added), or
+ * undefined. The same check as dingtalk/event-crypto.ts (config is a leaf: it cannot import it).
+ */
+function aesKeyProblem(aesKey: string): string | undefined {
+  if (aesKey.length !== 43) return `must be 43 characters (got ${aesKey.length})`
+  if (!/^[A-Za-z0-9+/]{43}$/.test(aesKey)) return 'must be 43 base64 characters (A-Z a-z 0-9 + /)'
+  if (Buffer.from(`${aesKey}=`, 'base64').length !== 32) return 'does not decode to 32 bytes'
+  return undefined
+}
+
+/** Both or neither; the AES key checked as DingTalk makes it. Problems never quote either. */
+function eventsConfig(r: EnvReader): EventsConfig | undefined {
+  const token = r.str('DINGTALK_EVENT_TOKEN')
+  const aesKey = r.str('DINGTALK_EVENT_AES_KEY')
+  if (token === undefined && aesKey === undefined) return undefined
+  if (token === undefined || aesKey === undefined) {
+    const [missing, set] =
+      token === undefined
+        ? ['DINGTALK_EVENT_TOKEN', 'DINGTALK_EVENT_AES_KEY']
+        : ['DINGTALK_EVENT_AES_KEY', 'DINGTALK_EVENT_TOKEN']
+    r.problems.push(`${missing} is required when ${set} is set (both for the HTTP event push, or neither)`)
+    return undefined
+  }
+  const problem = aesKeyProblem(aesKey)
+  if (problem) {
+    r.problems.push(
+      `DINGTALK_EVENT_AES_KEY ${problem}: the EncodingAESKey of the console's event subscription`,
+    )
+    return undefined
+  }
+  return { token, aesKey }
 }
 
 function redisConfig(r: EnvReader): Config['redis'] {
@@ -321,6 +370,8 @@ export function describeConfig(c: Config): Record<string, string> {
     BOT_CARD_UPDATE_MS: String(c.cards.updateMs),
     BOT_CARD_LIVE_HOURS: String(c.cards.liveMs / 3600_000),
     BOT_CARD_QUOTA_SHARE: `${c.cards.quotaShare} (${Math.floor(c.watch.monthlyQuota * c.cards.quotaShare)} calls a month)`,
+    DINGTALK_EVENT_TOKEN: c.events ? mask(c.events.token) : '(not set: no HTTP event push)',
+    DINGTALK_EVENT_AES_KEY: c.events ? mask(c.events.aesKey) : '(not set: no HTTP event push)',
     METRICS_TOKEN: mask(c.metricsToken),
     ...describeProxy(c),
   }

@@ -9,6 +9,7 @@ import type { CheckResult, Readiness } from '../ops/readiness.js'
 import type { Stats } from '../ops/stats.js'
 import { registerCardCallback } from '../transports/card-callback.js'
 import { registerHttpTransport } from '../transports/http.js'
+import { registerHttpEvents } from '../transports/http-events.js'
 import { type StreamState, StreamTransport } from '../transports/stream/supervisor.js'
 import type { Tuning } from './tuning.js'
 
@@ -64,6 +65,19 @@ export function createTransports(deps: TransportDeps): Transports {
       clock: deps.clock,
       accepting: deps.accepting,
     })
+    // DingTalk's encrypted HTTP event push (docs/isv.md), with DINGTALK_EVENT_TOKEN/_AES_KEY.
+    if (config.events) {
+      registerHttpEvents(server, {
+        port: deps.port,
+        token: config.events.token,
+        aesKey: config.events.aesKey,
+        // The suite key of an ISV app, the app key of an internal one (emulator mode: the emulated app's).
+        ownerKey: config.dingtalk.clientId,
+        clock: deps.clock,
+        accepting: deps.accepting,
+      })
+      if (deps.eventTypes.length > 0) deps.stats.subscribedToEvents(deps.eventTypes)
+    }
     readiness.add('http', () => ({ ok: true, detail: 'accepting callbacks' }))
   }
   const stream = config.transports.includes('stream')

@@ -4,6 +4,7 @@ import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify'
 import type { ApiName } from '../dingtalk/errors.js'
 import { EmulatorCards, registerCardRoutes } from './cards.js'
 import { registerControlRoutes } from './control.js'
+import { EventPush } from './event-push.js'
 import { MeetingEvents } from './events.js'
 import { StreamGateway, type StreamGatewayOptions } from './gateway.js'
 import type { EmulatorMeeting } from './meetings.js'
@@ -75,6 +76,8 @@ export class DingTalkEmulator {
   readonly timeline: Timeline
   /** Interactive card instances, their updates, and button presses (`press`). */
   readonly cards: EmulatorCards
+  /** DingTalk's encrypted HTTP event push to a bot URL (`send`, `checkUrl`): docs/isv.md. */
+  readonly eventPush = new EventPush()
   private readonly faults = new Map<FaultTarget, Fault[]>()
   private readonly tokens = new Set<string>()
   /** Every access token ever issued, revoked or not: tests check none of them reaches a log. */
