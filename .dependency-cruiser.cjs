@@ -44,7 +44,18 @@ module.exports = {
       'config-is-a-leaf',
       'src/config.ts reads the environment; it needs only core/locale and how a Redis URL may be shown.',
       '^src/config\\.ts$',
-      ['^src/core/locale\\.ts$', '^src/env-reader\\.ts$', '^src/store/redis-url\\.ts$'],
+      [
+        '^src/core/locale\\.ts$',
+        '^src/config-sections\\.ts$',
+        '^src/env-reader\\.ts$',
+        '^src/store/redis-url\\.ts$',
+      ],
+    ),
+    onlyImports(
+      'config-sections-are-a-leaf',
+      'src/config-sections.ts reads parts of the configuration; it needs only the env reader.',
+      '^src/config-sections\\.ts$',
+      ['^src/env-reader\\.ts$'],
     ),
     onlyImports(
       'env-reader-is-a-leaf',
