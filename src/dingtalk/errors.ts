@@ -1,6 +1,7 @@
 /** The upstream APIs we call, by the names logs, metrics, the usage ledger and the emulator use. */
 export const API_NAMES = [
   'token',
+  'corp.token',
   'conference.byRoomCode',
   'conference.info',
   'conference.members',
@@ -54,7 +55,8 @@ export class UpstreamUnavailableError extends Error {
 
 export function classifyApiError(status: number, code: string): ApiErrorKind {
   if (code === 'InvalidAuthentication') return 'invalidToken'
-  if (code === 'invalidClientIdOrSecret' || code === 'invalidAppKeyOrSecret') return 'badCredentials'
+  if (code === 'invalidClientIdOrSecret' || code === 'invalidAppKeyOrSecret' || code === 'invalidSuiteKey')
+    return 'badCredentials'
   if (status === 429 || /Qps|Qpm|system\.busy|send\.too\.fast/i.test(code)) return 'throttled'
   if (/ApiCountLimit/i.test(code)) return 'quotaExhausted'
   if (status === 404 || /notFound/i.test(code)) return 'notFound'

@@ -7,6 +7,7 @@ import { registerControlRoutes } from './control.js'
 import { EventPush } from './event-push.js'
 import { MeetingEvents } from './events.js'
 import { StreamGateway, type StreamGatewayOptions } from './gateway.js'
+import { EmulatorIsv, type EmulatorIsvOptions, registerIsvRoutes } from './isv.js'
 import type { EmulatorMeeting } from './meetings.js'
 import { memberModel } from './members.js'
 import { EmulatorClock, Timeline } from './timeline.js'
@@ -40,6 +41,8 @@ export interface EmulatorOptions {
   cardCallbackSecret?: string
   /** A button press gives up after this long without an answer (default 10 s). */
   cardPressTimeoutMs?: number
+  /** The ISV side (`corpAccessToken`): suite key and secret default to the client id and secret. */
+  isv?: Partial<EmulatorIsvOptions>
 }
 
 type WebhookName = 'webhook'
@@ -78,6 +81,8 @@ export class DingTalkEmulator {
   readonly cards: EmulatorCards
   /** DingTalk's encrypted HTTP event push to a bot URL (`send`, `checkUrl`): docs/isv.md. */
   readonly eventPush = new EventPush()
+  /** A third-party app's suite ticket, authorized orgs and their tokens: docs/isv.md. */
+  readonly isv: EmulatorIsv
   private readonly faults = new Map<FaultTarget, Fault[]>()
   private readonly tokens = new Set<string>()
   /** Every access token ever issued, revoked or not: tests check none of them reaches a log. */
@@ -98,6 +103,11 @@ export class DingTalkEmulator {
       ? Fastify({ ...server, https: opts.tls })
       : Fastify(server)) as unknown as FastifyInstance
     this.routes()
+    this.isv = new EmulatorIsv({ suiteKey: opts.clientId, suiteSecret: opts.clientSecret, ...opts.isv })
+    registerIsvRoutes(this.app, this.isv, {
+      intercept: (reply) => this.intercept('corp.token', reply),
+      errorBody: (code, message) => this.errorBody(code, message),
+    })
     this.stream = new StreamGateway(this.app, (reply) => this.intercept('gateway.open', reply), {
       ...opts.stream,
       clientId: opts.clientId,
