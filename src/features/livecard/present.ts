@@ -102,7 +102,7 @@ export async function presentLiveCard(
       { err: (err as Error).message, code: (err as { code?: string }).code, outTrackId },
       'interactive card not delivered; answering with the markdown card',
     )
-    await store.store.delete(`livecard:${outTrackId}`).catch(() => undefined)
+    await store.delete(outTrackId).catch(() => undefined)
     return undefined
   } finally {
     await store.countCall().catch(() => undefined)

@@ -70,6 +70,11 @@ export class LiveCardStore {
   /** The last parse of each card by its stored text: a pass reads every card, most unchanged. */
   private readonly parsed = new Map<string, { raw: string; card: LiveCard }>()
 
+  /** Forgets a card (one that never reached the chat). */
+  async delete(outTrackId: string): Promise<void> {
+    await this.store.delete(cardKeys.card(outTrackId))
+  }
+
   /** Every card kept, live or frozen: read-only (the same object while unchanged); change one through `change`. */
   async all(): Promise<LiveCard[]> {
     const out: LiveCard[] = []

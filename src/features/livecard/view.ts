@@ -1,4 +1,5 @@
 import { formatDuration, formatTime } from '../../cards/format.js'
+import { formatRoomCode, httpLink } from '../../cards/links.js'
 import type { Locale } from '../../core/locale.js'
 import { escapeMarkdown } from '../../core/reply.js'
 import type { ConferenceInfo, ConferenceMember } from '../../dingtalk/conference.js'
@@ -27,7 +28,7 @@ const ICON = ['🕒', '⚪', '🟢'] as const
 
 /** What a lookup says, as a live state (the first card, a Refresh). */
 export function stateOf(c: ConferenceInfo): LiveState {
-  const joinUrl = httpUrl(c.externalLinkUrl)
+  const joinUrl = httpLink(c.externalLinkUrl)
   return {
     conferenceId: c.conferenceId,
     title: c.title,
@@ -49,16 +50,6 @@ function endOf(c: ConferenceInfo): number | undefined {
   return c.startTime !== undefined && c.confDuration ? c.startTime + c.confDuration : undefined
 }
 
-function httpUrl(link: string | undefined): string | undefined {
-  if (!link) return undefined
-  try {
-    const url = new URL(link)
-    return url.protocol === 'https:' || url.protocol === 'http:' ? url.href : undefined
-  } catch {
-    return undefined
-  }
-}
-
 const count = (n: number | undefined, unknown: string) =>
   n === undefined || !Number.isFinite(n) ? unknown : String(n)
 
@@ -78,7 +69,7 @@ export function cardData(s: LiveState, ctx: ViewContext): Record<string, string>
   if (s.status === 1 && s.endedAt !== undefined) lines.push(field(t.end, when(s.endedAt)))
   if (elapsed) lines.push(field(s.status === 1 ? t.duration : t.elapsed, elapsed))
   lines.push(field(t.participants, participants(s, t)))
-  if (s.roomCode) lines.push(field(t.roomCode, roomCode(s.roomCode)))
+  if (s.roomCode) lines.push(field(t.roomCode, formatRoomCode(s.roomCode)))
   if (ctx.shared && ctx.shared.count > 1 && ctx.shared.choice !== 'byId')
     lines.push('', `> ${t.shared(ctx.shared.count, t.choice[ctx.shared.choice] ?? ctx.shared.choice)}`)
   const live = s.status !== 1 && !ctx.stopped
@@ -93,7 +84,7 @@ export function cardData(s: LiveState, ctx: ViewContext): Record<string, string>
   const joinUrl = s.status === 1 ? '' : (s.joinUrl ?? '')
   return fitValues({
     title,
-    roomCode: s.roomCode ? roomCode(s.roomCode) : '',
+    roomCode: s.roomCode ? formatRoomCode(s.roomCode) : '',
     status: ['not_started', 'ended', 'in_progress'][s.status] as string,
     statusText: t.statusText[s.status] as string,
     body: lines.join('\n'),
@@ -146,10 +137,6 @@ function elapsedOf(s: LiveState, ctx: ViewContext): string {
   if (s.status === 2 && s.startedAt !== undefined)
     return formatDuration(ctx.now - s.startedAt, ctx.locale, 'minutes')
   return ''
-}
-
-function roomCode(code: string): string {
-  return /^\d{9}$/.test(code) ? `${code.slice(0, 3)} ${code.slice(3, 6)} ${code.slice(6)}` : code
 }
 
 /** The Members button's list: who is in, then who left, hosts marked; at most `max` names. */

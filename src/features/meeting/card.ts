@@ -1,9 +1,9 @@
 import { formatDuration, formatTime } from '../../cards/format.js'
+import { formatRoomCode, httpLink } from '../../cards/links.js'
 import type { Locale } from '../../core/locale.js'
 import type { Reply } from '../../core/message.js'
 import { escapeMarkdown, type Mention, mentionOf, withMention } from '../../core/reply.js'
 import type { ConferenceInfo } from '../../dingtalk/conference.js'
-import { formatRoomCode } from './reference.js'
 import type { MeetingLookup } from './service.js'
 import { meetingStrings as strings } from './strings.js'
 
@@ -53,13 +53,7 @@ function participantsLine(c: ConferenceInfo, locale: Locale): string {
 
 /** A join link we are willing to put behind a button: http(s) only. */
 function joinUrl(c: ConferenceInfo): string | undefined {
-  if (c.status === 1 || !c.externalLinkUrl) return undefined
-  try {
-    const url = new URL(c.externalLinkUrl)
-    return url.protocol === 'https:' || url.protocol === 'http:' ? url.href : undefined
-  } catch {
-    return undefined
-  }
+  return c.status === 1 ? undefined : httpLink(c.externalLinkUrl)
 }
 
 const field = (label: string, value: string) => `- **${label}:** ${value}`

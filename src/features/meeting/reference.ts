@@ -29,7 +29,4 @@ export function parseMeetingRef(input: string): MeetingRef | undefined {
   return undefined
 }
 
-/** How DingTalk prints room codes: groups of three digits. */
-export function formatRoomCode(code: string): string {
-  return code.replace(/\B(?=(\d{3})+(?!\d))/g, ' ')
-}
+export { formatRoomCode } from '../../cards/links.js'

@@ -1,4 +1,5 @@
 import { formatDuration, formatTime } from '../../cards/format.js'
+import { formatRoomCode } from '../../cards/links.js'
 import type { Locale } from '../../core/locale.js'
 import type { Reply } from '../../core/message.js'
 import { escapeMarkdown, markdownReply } from '../../core/reply.js'
@@ -10,10 +11,7 @@ import { watchStrings } from './strings.js'
  * time zone (kept with the watch) and, where a time is relative, `now`. User text is escaped.
  */
 
-/** How DingTalk prints room codes: groups of three digits. */
-export function formatRoomCode(code: string): string {
-  return code.replace(/\B(?=(\d{3})+(?!\d))/g, ' ')
-}
+export { formatRoomCode }
 
 export interface View {
   readonly locale: Locale

@@ -1,3 +1,4 @@
+import { httpLink } from '../../cards/links.js'
 import type { Locale } from '../../core/locale.js'
 import type { ConferenceInfo, ConferenceStatus } from '../../dingtalk/conference.js'
 
@@ -91,15 +92,7 @@ export function advance(old: ConferenceStatus, next: unknown): ConferenceStatus 
 }
 
 /** A http(s) join link, else undefined (only those go behind a button). */
-export function joinUrlOf(link: string | undefined): string | undefined {
-  if (!link) return undefined
-  try {
-    const url = new URL(link)
-    return url.protocol === 'https:' || url.protocol === 'http:' ? url.href : undefined
-  } catch {
-    return undefined
-  }
-}
+export const joinUrlOf = httpLink
 
 export function newTrack(c: ConferenceInfo): Track {
   const track: Track = {
