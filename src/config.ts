@@ -28,6 +28,11 @@ export type LogLevel = (typeof LOG_LEVELS)[number]
 export interface Config {
   /** `real`: a DingTalk app; `emulator`: no credentials, the built-in emulator plays DingTalk. */
   readonly mode: 'real' | 'emulator'
+  /**
+   * `internal`: an org's own app, one org, one token. `isv`: a third-party app many orgs install;
+   * the client id and secret are the suite key and secret, each org gets its own token and state.
+   */
+  readonly appType: 'internal' | 'isv'
   readonly dingtalk: {
     readonly clientId: string
     readonly clientSecret: string
@@ -147,6 +152,7 @@ export function loadConfig(env: Env): Config {
   if (!isValidTimeZone(timeZone)) r.problems.push(`BOT_TIMEZONE must be an IANA time zone, got "${timeZone}"`)
   const config: Config = {
     mode,
+    appType: r.oneOf('DINGTALK_APP_TYPE', ['internal', 'isv'] as const, 'internal'),
     dingtalk: {
       clientId: clientId ?? '',
       clientSecret: clientSecret ?? '',
@@ -233,6 +239,7 @@ export function mask(secret: string): string {
 export function describeConfig(c: Config): Record<string, string> {
   return {
     mode: c.mode,
+    DINGTALK_APP_TYPE: c.appType,
     DINGTALK_CLIENT_ID: c.dingtalk.clientId,
     DINGTALK_CLIENT_SECRET: mask(c.dingtalk.clientSecret),
     DINGTALK_ROBOT_CODE: c.dingtalk.robotCode,

@@ -45,7 +45,7 @@ t.test('a whole conversation at debug level leaks no secret', async (t) => {
   t.equal(replies[1]?.via, 'openapi')
   await s.post(robotMessage({ text: 'meeting 615902734' }), signedHeaders('forged'))
   await waitFor(() => s.capture.find('message handled').length === 2)
-  const token = await s.app.tokens.get()
+  const token = await (s.app.tokens as NonNullable<typeof s.app.tokens>).get()
   const raw = s.capture.raw
   t.ok(s.capture.lines.length > 5, 'there is something to check')
   t.notMatch(raw, SECRET, 'client secret')

@@ -1,24 +1,29 @@
 import type { FastifyInstance } from 'fastify'
-import { type Config, describeConfig } from '../config.js'
+import type { Config } from '../config.js'
 import type { Bot } from '../core/bot.js'
 import type { CommandRegistry } from '../core/commands.js'
-import { assemble, type Feature } from '../core/feature.js'
+import type { ChatSource, FlowObserver } from '../core/context.js'
+import type { Assembled, Feature } from '../core/feature.js'
 import { ChatSettingsStore, settingsKeyspace } from '../core/settings.js'
+import type { Deliverer } from '../core/steps/deliver.js'
 import type { FetchFn } from '../dingtalk/http.js'
 import { createOutbound } from '../dingtalk/proxy.js'
 import type { TokenProvider } from '../dingtalk/token.js'
-import { createFeatures } from '../features/index.js'
+import type { Background } from '../features/index.js'
 import type { Logger } from '../logger.js'
 import { Metrics } from '../ops/metrics.js'
 import { type CheckResult, Readiness } from '../ops/readiness.js'
 import { buildServer } from '../ops/server.js'
 import { Stats } from '../ops/stats.js'
+import type { Keyspace } from '../store/keyspaces.js'
 import type { Store } from '../store/store.js'
 import type { StreamTransport } from '../transports/stream/supervisor.js'
 import { VERSION } from '../version.js'
+import { wireFeatures } from './features.js'
+import { createIsv, type Isv } from './isv.js'
 import { Lifecycle } from './lifecycle.js'
-import { createBot, createInbox, PIPELINE_KEYSPACES } from './pipeline.js'
-import { createPlatform } from './platform.js'
+import { createBot, createInbox, PIPELINE_KEYSPACES, type Scoping } from './pipeline.js'
+import { createPlatform, replyDelivery, sharedSending } from './platform.js'
 import { openStore } from './state.js'
 import { createTransports, type Transports } from './transports.js'
 import { DEFAULT_TUNING, type Tuning } from './tuning.js'
@@ -40,12 +45,30 @@ export interface AppDeps {
   readonly extraFeatures?: readonly Feature[]
 }
 
+/** What the message flow and the app are built on: an internal app's, or a third-party app's. */
+interface Wiring {
+  readonly features: Assembled
+  readonly chat: ChatSource
+  readonly delivery: Deliverer
+  readonly observer: FlowObserver
+  readonly background: readonly Background[]
+  readonly keyspaces: readonly Keyspace[]
+  readonly eventTypes: readonly string[]
+  readonly tokens?: TokenProvider
+  readonly scoping?: Scoping
+  readonly readiness?: () => CheckResult
+  readonly isv?: Isv
+}
+
 export interface App {
   readonly server: FastifyInstance
   readonly bot: Bot
   /** Every command of every feature, as the router sees them. */
   readonly registry: CommandRegistry
-  readonly tokens: TokenProvider
+  /** The app's own token (an internal app); a third-party app has one per org (`isv`). */
+  readonly tokens: TokenProvider | undefined
+  /** A third-party app's suite ticket, org tokens and orgs. */
+  readonly isv: Isv | undefined
   readonly readiness: Readiness
   readonly store: Store
   readonly metrics: Metrics
@@ -76,66 +99,83 @@ export async function createApp(deps: AppDeps): Promise<App> {
   const store = deps.store ?? (await openStore(config, log))
   const metrics = new Metrics({ defaults: true })
   const stats = new Stats(metrics, clock)
-  const platform = createPlatform({ config, log, clock, fetch, store, metrics, tuning })
-  const settings = new ChatSettingsStore(store, { locale: config.locale, timeZone: config.timeZone })
+  const platformDeps = { config, log, clock, fetch, store, metrics, tuning }
   const inbox = createInbox({ config, log, clock, store, tuning })
   metrics.inboxSource = () => inbox
   // `/status` reads the transports, which are built after the flow they feed.
   let transports: Transports | undefined
-  const { features: own, background } = createFeatures({
-    conferences: platform.conferences,
+  const status = {
+    version: VERSION,
+    startedAt: clock(),
+    transports: () => transports?.statuses() ?? [],
+    inbox,
     store,
-    flight: platform.flight,
-    ttls: tuning.ttls,
-    clock,
-    settings,
-    configView: () => describeConfig(config),
-    log,
-    notices: platform.notices,
-    watch: config.watch,
-    liveCards: config.cards.templateId
-      ? {
-          cards: platform.cards,
-          settings: {
-            templateId: config.cards.templateId,
-            updateMs: config.cards.updateMs,
-            liveMs: config.cards.liveMs,
-            monthlyQuota: config.watch.monthlyQuota,
-            quotaShare: config.cards.quotaShare,
-            // Clicks come where the bot listens: as frames with a Stream connection, else by HTTP.
-            callbackType: config.transports.includes('stream') ? 'STREAM' : 'HTTP',
-            callbackRouteKey: config.cards.callbackRouteKey,
-          },
-        }
-      : undefined,
-    status: {
-      version: VERSION,
-      startedAt: clock(),
-      transports: () => transports?.statuses() ?? [],
-      token: platform.tokens,
-      messages: stats,
-      events: stats,
-      inbox,
-      usage: platform.usage,
-      store,
-    },
-  })
-  const features = assemble([...own, ...(deps.extraFeatures ?? [])])
-  store.declare([settingsKeyspace, ...PIPELINE_KEYSPACES, ...platform.keyspaces, ...features.keyspaces])
+  }
+  /** An internal app: one org, the app's token, the features over the whole store. */
+  function internalWiring(): Wiring {
+    const platform = createPlatform(platformDeps)
+    const settings = new ChatSettingsStore(store, { locale: config.locale, timeZone: config.timeZone })
+    const { features, background } = wireFeatures({
+      ...platformDeps,
+      platform,
+      settings,
+      status: { ...status, messages: stats, events: stats },
+      ...(deps.extraFeatures ? { extra: deps.extraFeatures } : {}),
+    })
+    return {
+      features,
+      chat: settings,
+      delivery: platform.delivery,
+      observer: stats,
+      background,
+      keyspaces: [...platform.keyspaces, ...features.keyspaces],
+      eventTypes: [...features.events.keys()],
+      tokens: platform.tokens,
+    }
+  }
+
+  /** A third-party app: each org its own token, state and features (`app/isv.ts`). */
+  function isvWiring(): Wiring {
+    const shared = sharedSending(platformDeps)
+    const isv = createIsv({
+      platform: platformDeps,
+      shared,
+      status,
+      observer: stats,
+      ...(deps.extraFeatures ? { extra: deps.extraFeatures } : {}),
+    })
+    return {
+      features: isv.features,
+      chat: isv.chat,
+      delivery: replyDelivery(platformDeps, shared, isv.robot),
+      observer: isv.observer,
+      background: [isv.background],
+      keyspaces: isv.features.keyspaces,
+      eventTypes: [...isv.features.events.keys()],
+      scoping: isv.scoping,
+      readiness: isv.readiness,
+      isv,
+    }
+  }
+
+  const wiring = config.appType === 'isv' ? isvWiring() : internalWiring()
+  store.declare([settingsKeyspace, ...PIPELINE_KEYSPACES, ...wiring.keyspaces])
   const { bot, ledger, cardLedger, recovery } = createBot({
     config,
     log,
     clock,
     store,
     tuning,
-    features,
-    settings,
-    delivery: platform.delivery,
-    observer: stats,
+    features: wiring.features,
+    settings: wiring.chat,
+    delivery: wiring.delivery,
+    observer: wiring.observer,
     inbox,
+    ...(wiring.scoping ? { scoping: wiring.scoping } : {}),
   })
   const readiness = new Readiness()
   readiness.add('store', () => storeCheck(store))
+  if (wiring.readiness) readiness.add('suite-ticket', wiring.readiness)
   const server = buildServer(log, readiness, { metrics: metrics.registry, metricsToken: config.metricsToken })
   const intake = { open: true }
   transports = createTransports({
@@ -147,8 +187,8 @@ export async function createApp(deps: AppDeps): Promise<App> {
     tuning,
     server,
     port: bot,
-    eventTypes: [...features.events.keys()],
-    cardActions: [...features.cardActions.keys()],
+    eventTypes: wiring.eventTypes,
+    cardActions: [...wiring.features.cardActions.keys()],
     readiness,
     metrics,
     stats,
@@ -166,7 +206,7 @@ export async function createApp(deps: AppDeps): Promise<App> {
     ledger,
     cardLedger,
     store,
-    background,
+    background: wiring.background,
     drainMs: tuning.drainMs,
   })
   // `main` (or a test) only listens: the inbox's sweep and the stream come up with the server.
@@ -174,8 +214,9 @@ export async function createApp(deps: AppDeps): Promise<App> {
   return {
     server,
     bot,
-    registry: features.registry,
-    tokens: platform.tokens,
+    registry: wiring.features.registry,
+    tokens: wiring.tokens,
+    isv: wiring.isv,
     readiness,
     store,
     metrics,

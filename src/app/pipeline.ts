@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto'
 import type { Config } from '../config.js'
 import { Bot } from '../core/bot.js'
 import type { CardActionFlowContext } from '../core/card-action-context.js'
-import type { FlowObserver, MessageContext } from '../core/context.js'
+import type { ChatSource, FlowObserver, MessageContext } from '../core/context.js'
 import { cardDedupeKeyspace, Deduper, dedupeKeyspace, eventDedupeKeyspace } from '../core/dedupe.js'
 import type { EventFlowContext } from '../core/event-context.js'
 import type { Assembled } from '../core/feature.js'
@@ -10,7 +10,6 @@ import { Inbox, inboxKeyspace, livenessKeyspace } from '../core/inbox.js'
 import { compose, type Step } from '../core/pipeline.js'
 import { rateKeyspace, UserRateLimiter } from '../core/rate-limit.js'
 import { Recovery } from '../core/recovery.js'
-import type { ChatSettingsStore } from '../core/settings.js'
 import { content } from '../core/steps/content.js'
 import { dedupe } from '../core/steps/dedupe.js'
 import { type Deliverer, deliver } from '../core/steps/deliver.js'
@@ -22,6 +21,7 @@ import { rateLimitClicks } from '../core/steps/rate-limit-clicks.js'
 import { cardActionReport, eventReport, messageReport, report } from '../core/steps/report.js'
 import { route } from '../core/steps/route.js'
 import { runCommand } from '../core/steps/run-command.js'
+import { type ScopedFlow, scoped } from '../core/steps/scope.js'
 import type { Logger } from '../logger.js'
 import { Sealer } from '../store/sealer.js'
 import type { Store } from '../store/store.js'
@@ -34,10 +34,51 @@ export interface PipelineDeps {
   readonly store: Store
   readonly tuning: Tuning
   readonly features: Assembled
-  readonly settings: ChatSettingsStore
+  /** Where a message's chat settings come from (its org's, for a third-party app). */
+  readonly settings: ChatSource
   readonly delivery: Deliverer
   readonly observer: FlowObserver
   readonly inbox: Inbox
+  /**
+   * A third-party app's orgs: each item's org serves it with its own features (`innerFlows` of
+   * that org's). Without it (an internal app) `features` serve everything.
+   */
+  readonly scoping?: Scoping
+}
+
+/** Picks the flows of the org an item belongs to; throws why none serves it (answered honestly). */
+export interface Scoping {
+  message(ctx: MessageContext): Promise<ScopedFlow<MessageContext>>
+  event(ctx: EventFlowContext): Promise<ScopedFlow<EventFlowContext>>
+  cardAction(ctx: CardActionFlowContext): Promise<ScopedFlow<CardActionFlowContext>>
+}
+
+/** The part of each flow that a set of features decides: routing and running, dispatching. */
+export interface InnerFlows {
+  readonly message: ScopedFlow<MessageContext>
+  readonly event: ScopedFlow<EventFlowContext>
+  readonly cardAction: ScopedFlow<CardActionFlowContext>
+}
+
+/** The features' part of the three flows, composed once (per org of a third-party app). */
+export function innerFlows(features: Assembled, deps: Pick<PipelineDeps, 'config' | 'clock'>): InnerFlows {
+  return {
+    message: compose(messageTail(features, deps)),
+    event: compose([dispatchEvent(features.events)]),
+    cardAction: compose([dispatchCardAction(features.cardActions)]),
+  }
+}
+
+function messageTail(
+  features: Assembled,
+  deps: Pick<PipelineDeps, 'config' | 'clock'>,
+): Step<MessageContext>[] {
+  const { config, clock } = deps
+  return [
+    route({ ...routing(features), admins: config.admins, qualifiedAdmins: config.appType === 'isv', clock }), // the command, admin gate, audit line
+    errorBoundary(features.failures, errorReply), // any error: an honest reply with a reference id
+    runCommand(), // the command itself
+  ]
 }
 
 /** The core's own keyspaces: the de-dup ledgers, the inbox, the rate windows (chat settings apart). */
@@ -90,7 +131,7 @@ export function createInbox(
  * around the command's work). Composed once here; `Bot` runs it per message.
  */
 export function createBot(deps: PipelineDeps): Core {
-  const { config, log, clock, store, tuning, features, observer } = deps
+  const { config, log, clock, store, tuning, features, observer, scoping } = deps
   const { inbox } = deps
   const ledger = new Deduper(store, tuning.dedupe)
   const limiter = new UserRateLimiter(store, { limit: config.userRateLimit, windowMs: 60_000 }, clock)
@@ -105,9 +146,13 @@ export function createBot(deps: PipelineDeps): Core {
     deliver(deps.delivery), // what the steps below decided to say goes out
     rateLimit(limiter, observer), // a flooding sender is told once, then ignored
     content(), // text goes on; pictures get "send me text"
-    route({ ...routing(features), admins: config.admins, clock }), // the command, admin gate, audit line
-    errorBoundary(features.failures, errorReply), // any error: an honest reply with a reference id
-    runCommand(), // the command itself
+    ...(scoping
+      ? [
+          errorBoundary(features.failures, errorReply), // no org can serve it: an honest reply and a ref
+          speaksAs(features), // that reply in the command word's language, as the org's route would
+          scoped(scoping.message), // the org's own route, error boundary and command
+        ]
+      : messageTail(features, deps)),
   ]
   const bot = new Bot({
     flow: compose(steps),
@@ -141,7 +186,8 @@ function eventSteps(deps: PipelineDeps, ledger: Deduper): Step<EventFlowContext>
     report(clock, eventReport(observer)), // one line and the counters per event, duplicates included
     dedupe(ledger, { retryFailed: true }), // by eventId; a failure is forgotten, for the re-push
     errorBoundary(features.failures, eventFailed, 'event handler failed'), // logged with a ref: failed
-    dispatchEvent(features.events), // every handler of the type, in feature order; none: ignored
+    // every handler of the type, in feature order; none: ignored (of the event's org, for an ISV app)
+    deps.scoping ? scoped(deps.scoping.event) : dispatchEvent(features.events),
   ]
 }
 
@@ -164,8 +210,18 @@ function cardActionSteps(
     dedupe(ledger, { retryFailed: true }), // a re-push or a second press in the window: duplicate
     rateLimitClicks(limiter), // per person; over it: ignored, logged
     errorBoundary(features.failures, cardActionFailed, 'card action failed'), // a ref; failed, no data
-    dispatchCardAction(features.cardActions), // the action's handler; none: ignored
+    // the action's handler; none: ignored (of the card's org, for an ISV app)
+    deps.scoping ? scoped(deps.scoping.cardAction) : dispatchCardAction(features.cardActions),
   ]
+}
+
+/** The answer's language from the command word alone (the org's route decides it again). */
+function speaksAs({ registry }: Assembled): Step<MessageContext> {
+  return (ctx, next) => {
+    const match = registry.match(ctx.text)
+    if (match.kind !== 'empty') ctx.locale = match.locale ?? ctx.locale
+    return next()
+  }
 }
 
 function routing({ registry, onEmpty, fallbacks }: Assembled) {

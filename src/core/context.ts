@@ -77,7 +77,8 @@ export interface FlowObserver {
 /** Where a message's chat settings come from. */
 export interface ChatSource {
   readonly defaults: ChatDefaults
-  get(conversationId: string): Promise<ChatSettings>
+  /** The chat's settings; `msg` says whose chat it is (the org, for a third-party app). */
+  get(conversationId: string, msg?: InboundMessage): Promise<ChatSettings>
 }
 
 /** The command the route step chose, ready to run. */
@@ -129,7 +130,7 @@ export class MessageContext implements InboundContext {
 
   /** The chat's settings, read once per message; a failed read means the defaults. */
   settings(): Promise<ChatSettings> {
-    this.read ??= this.chat.get(this.msg.conversation.id).catch(() => ({}))
+    this.read ??= this.chat.get(this.msg.conversation.id, this.msg).catch(() => ({}))
     return this.read
   }
 

@@ -38,7 +38,7 @@ const INTERNAL: Failure = {
  * register how to read theirs (`Feature.failures`); anything nobody recognises is ours (`internal`).
  */
 export class Failures {
-  constructor(private readonly rules: readonly ExplainFailure[]) {}
+  constructor(readonly rules: readonly ExplainFailure[]) {}
 
   explain(err: unknown): Failure {
     if (err instanceof UserFacingError) return err.failure

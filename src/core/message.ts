@@ -37,7 +37,14 @@ export interface InboundMessage {
     readonly staffId: string
     readonly nick: string
     readonly isAdmin: boolean
+    /** The user's unionId (`senderUnionId`), when DingTalk sent it: third-party apps' cards address people by it. */
+    readonly unionId?: string
   }
+  /**
+   * The org the robot answers in (`chatbotCorpId`) and the robot's code there, when DingTalk said.
+   * A third-party (ISV) app serves many orgs: this says whose message it is.
+   */
+  readonly org?: { readonly corpId: string; readonly robotCode: string }
   readonly content: InboundContent
   readonly replyTarget: ReplyTarget
 }

@@ -5,6 +5,10 @@ import { backoffDelay } from '../dingtalk/http.js'
 import type { Logger } from '../logger.js'
 import type { Pacer } from './pacer.js'
 import type { RobotSender } from './robot-api.js'
+
+/** What the reply fallback needs of the robot OpenAPI: send in answer to a message. */
+export type RobotReplies = Pick<RobotSender, 'send'>
+
 import { Semaphore } from './semaphore.js'
 import { WebhookRefusedError, type WebhookSender } from './webhook.js'
 
@@ -54,7 +58,7 @@ export class Delivery implements Deliverer {
 
   constructor(
     private readonly webhook: WebhookSender,
-    private readonly robot: RobotSender,
+    private readonly robot: RobotReplies,
     private readonly pacer: Pacer,
     private readonly opts: DeliveryOptions = DEFAULT_DELIVERY,
     private readonly clock: () => number = Date.now,

@@ -1,7 +1,7 @@
 import type { Logger } from '../logger.js'
 import { DingTalkApiError } from './errors.js'
 import { type ApiRequest, type DingTalkHttp, type RetryOptions, withRetry } from './http.js'
-import type { TokenProvider } from './token.js'
+import type { AccessTokens } from './token.js'
 
 /** After DingTalk says the monthly quota is used up, stop asking for this long. */
 export const QUOTA_COOLDOWN_MS = 15 * 60_000
@@ -17,7 +17,7 @@ export class DingTalkApi {
 
   constructor(
     private readonly http: DingTalkHttp,
-    readonly tokens: TokenProvider,
+    readonly tokens: AccessTokens,
     private readonly retry: RetryOptions,
     private readonly log: Logger,
     private readonly clock: () => number = Date.now,

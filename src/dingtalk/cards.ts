@@ -6,6 +6,8 @@ export interface CardSpace {
   readonly conversationId: string
   /** The person of a one-to-one chat; in a group, the asker the card @-mentions (may be empty). */
   readonly staffId: string
+  /** The same person's unionId: a third-party app's cards address people by it (`userIdType` 2). */
+  readonly unionId?: string
   readonly nick?: string
 }
 
@@ -45,11 +47,18 @@ export class CardClient {
     private readonly api: DingTalkApi,
     /** From configuration, not from the message: the body of a callback is not signed. */
     private readonly robotCode: string,
+    /** 1: people by userId (staff id); 2: by unionId, as DingTalk asks of third-party apps. */
+    private readonly userIdType: 1 | 2 = 1,
   ) {}
 
   /** Resolves once DingTalk says the card is in the chat; throws `CardNotDeliveredError` otherwise. */
   async deliver(d: CardDelivery): Promise<void> {
     const { robotCode } = this
+    const person = this.userIdType === 2 ? (d.space.unionId ?? '') : d.space.staffId
+    if (d.space.type === 'single' && !person)
+      throw new CardNotDeliveredError(
+        `no ${this.userIdType === 2 ? 'unionId' : 'staff id'} for a one-to-one card`,
+      )
     const space =
       d.space.type === 'group'
         ? {
@@ -57,11 +66,11 @@ export class CardClient {
             imGroupOpenSpaceModel: { supportForward: true },
             imGroupOpenDeliverModel: {
               robotCode,
-              ...(d.space.staffId ? { atUserIds: { [d.space.staffId]: d.space.nick ?? '' } } : {}),
+              ...(person ? { atUserIds: { [person]: d.space.nick ?? '' } } : {}),
             },
           }
         : {
-            openSpaceId: `dtv1.card//IM_ROBOT.${d.space.staffId}`,
+            openSpaceId: `dtv1.card//IM_ROBOT.${person}`,
             imRobotOpenSpaceModel: { supportForward: true },
             imRobotOpenDeliverModel: { spaceType: 'IM_ROBOT', robotCode },
           }
@@ -75,6 +84,7 @@ export class CardClient {
         callbackType: d.callbackType,
         ...(d.callbackType === 'HTTP' && d.callbackRouteKey ? { callbackRouteKey: d.callbackRouteKey } : {}),
         cardData: { cardParamMap: d.data },
+        ...(this.userIdType === 2 ? { userIdType: 2 } : {}),
         ...space,
       },
     })

@@ -5,6 +5,7 @@ import type { Store } from '../store/store.js'
 import { DingTalkApiError } from './errors.js'
 import type { DingTalkHttp } from './http.js'
 import type { SuiteTickets } from './suite-ticket.js'
+import type { AccessTokens } from './token.js'
 
 /** The store key of one org's shared token. Its value is sealed. */
 export const corpTokenKey = (corpId: string): string => `corp-token:${corpId}`
@@ -70,6 +71,8 @@ interface Cached {
  */
 export class CorpTokenProvider {
   private readonly cached = new Map<string, Cached>()
+  /** Per org, the token DingTalk last rejected: never taken from the shared store again. */
+  private readonly rejected = new Map<string, string>()
   private readonly local = new LocalFlight()
   private readonly clock: () => number
   private readonly margin: number
@@ -79,6 +82,36 @@ export class CorpTokenProvider {
     this.clock = opts.clock ?? Date.now
     this.margin = opts.refreshMarginMs ?? 5 * 60_000
     this.seal = new Sealer(opts.suiteSecret, opts.suiteKey, 'corp-access-token-cache')
+  }
+
+  /** One org's tokens, as an authenticated API client takes them. */
+  forOrg(corpId: string): AccessTokens {
+    return {
+      get: () => this.get(corpId),
+      invalidate: (token) => this.invalidate(corpId, token),
+      status: () => this.status(corpId),
+    }
+  }
+
+  status(corpId: string): { valid: boolean; expiresAt: number | undefined } {
+    const c = this.cached.get(corpId)
+    return { valid: !!c && this.clock() < c.expiresAt, expiresAt: c?.expiresAt }
+  }
+
+  /**
+   * DingTalk rejected this org's token: the next call fetches a new one (a copy in the shared
+   * store is dropped only while it still holds the rejected token).
+   */
+  invalidate(corpId: string, token: string): void {
+    const c = this.cached.get(corpId)
+    if (c?.token === token) this.cached.delete(corpId)
+    this.rejected.set(corpId, token)
+  }
+
+  /** The org removed the app (`org_suite_relieve`): its token is forgotten here and in the store. */
+  async forget(corpId: string): Promise<void> {
+    this.cached.delete(corpId)
+    await this.opts.shared?.store.delete(corpTokenKey(corpId)).catch(() => undefined)
   }
 
   async get(corpId: string): Promise<string> {
@@ -104,7 +137,13 @@ export class CorpTokenProvider {
     const sealed = await this.opts.shared?.store.get(corpTokenKey(corpId)).catch(() => undefined)
     const c = sealed ? parseCached(this.seal.open(sealed)) : undefined
     // The org is sealed in too: a value copied under another org's key is not that org's token.
-    if (!c || c.corpId !== corpId || typeof c.token !== 'string' || this.clock() >= c.refreshAt) {
+    if (
+      !c ||
+      c.corpId !== corpId ||
+      typeof c.token !== 'string' ||
+      this.clock() >= c.refreshAt ||
+      c.token === this.rejected.get(corpId)
+    ) {
       return undefined
     }
     this.cached.set(corpId, c)

@@ -20,6 +20,8 @@ export const robotMessageSchema = {
     senderStaffId: { type: 'string' },
     isAdmin: { type: 'boolean' },
     robotCode: { type: 'string' },
+    chatbotCorpId: { type: 'string', maxLength: 128 },
+    senderUnionId: { type: 'string', maxLength: 128 },
     sessionWebhook: { type: 'string', minLength: 1, maxLength: 2048 },
     sessionWebhookExpiredTime: { anyOf: [{ type: 'number' }, { type: 'string' }] },
     createAt: { anyOf: [{ type: 'number' }, { type: 'string' }] },
@@ -40,6 +42,8 @@ export interface RobotMessagePayload {
   senderStaffId?: string
   isAdmin?: boolean
   robotCode?: string
+  chatbotCorpId?: string
+  senderUnionId?: string
   sessionWebhook: string
   sessionWebhookExpiredTime?: number | string
   createAt?: number | string
@@ -121,7 +125,9 @@ export function toInboundMessage(
       staffId: p.senderStaffId ?? '',
       nick: p.senderNick ?? '',
       isAdmin: p.isAdmin === true,
+      ...(p.senderUnionId ? { unionId: p.senderUnionId } : {}),
     },
+    ...(p.chatbotCorpId ? { org: { corpId: p.chatbotCorpId, robotCode: p.robotCode ?? '' } } : {}),
     content: content(p),
     replyTarget: {
       sessionWebhook: p.sessionWebhook,

@@ -18,6 +18,18 @@ export interface TokenProviderOptions {
   readonly shared?: { readonly store: Store; readonly flight: Flight }
 }
 
+/**
+ * What an authenticated API call needs of a token source: the app's own token (`TokenProvider`),
+ * or one org's token of a third-party app (`CorpTokenProvider.forOrg`).
+ */
+export interface AccessTokens {
+  get(): Promise<string>
+  /** DingTalk rejected this token: fetch another next time. */
+  invalidate(token: string): void
+  /** For `/status`: whether a token is held now, and until when. */
+  status(): { valid: boolean; expiresAt: number | undefined }
+}
+
 interface Cached {
   readonly token: string
   readonly expiresAt: number
@@ -40,7 +52,7 @@ export const tokenKeyspace: Keyspace = {
  * caller. Concurrent callers wait for the same fetch; a failed fetch is not cached, so the next
  * caller tries again. With `shared`, every instance reads the token from the store first.
  */
-export class TokenProvider {
+export class TokenProvider implements AccessTokens {
   private cached: (Cached & { readonly sealed?: string }) | undefined
   private inFlight: Promise<string> | undefined
   /** The token DingTalk last rejected: never taken from the shared store again. */

@@ -22,6 +22,8 @@ export async function startCluster(
     env?: Record<string, string>
     gateway?: EmulatorOptions['stream']
     redisUrl?: string
+    /** More emulator options (its ISV mode: `isv`). */
+    emulator?: Partial<EmulatorOptions>
   } = {},
 ) {
   const emu = await DingTalkEmulator.start({
@@ -29,6 +31,7 @@ export async function startCluster(
     clientSecret: SECRET,
     meetings: fixtureMeetings(),
     ...(opts.gateway ? { stream: opts.gateway } : {}),
+    ...opts.emulator,
   })
   t.teardown(() => emu.close())
   const prefix = uniquePrefix('mbe2e')

@@ -135,6 +135,8 @@ export async function startStack(
     gateway?: EmulatorOptions['stream']
     /** Runs before the bot starts, to set up faults (or state the bot finds at start). */
     before?: (emu: DingTalkEmulator) => void | Promise<void>
+    /** More emulator options (its ISV mode: `isv`). */
+    emulator?: Partial<EmulatorOptions>
   } = {},
 ): Promise<Stack> {
   const emu = await DingTalkEmulator.start({
@@ -142,6 +144,7 @@ export async function startStack(
     clientSecret: SECRET,
     meetings: opts.meetings ?? fixtureMeetings(),
     ...(opts.gateway ? { stream: opts.gateway } : {}),
+    ...opts.emulator,
   })
   await opts.before?.(emu)
   const { log, capture } = captureLogger()
@@ -221,9 +224,11 @@ export async function startStreamStack(
     before?: (emu: DingTalkEmulator) => void
     waitConnected?: boolean
     store?: Store
+    emulator?: Partial<EmulatorOptions>
   } = {},
 ): Promise<StreamStack> {
   const base = await startStack(t, {
+    ...(opts.emulator ? { emulator: opts.emulator } : {}),
     env: { DINGTALK_TRANSPORTS: 'stream', ...opts.env },
     ...(opts.store ? { store: opts.store } : {}),
     tuning: { stream: { ...FAST_STREAM, ...opts.stream }, ...opts.tuning },

@@ -6,8 +6,8 @@ import type { RateLimit } from './rate-limit.js'
  * The rate limiter's key for one person's clicks: a budget apart from their messages, so that a
  * click never takes the one refusal a flooding sender is told in the chat.
  */
-export function clickRateKey(userId: string): string {
-  return `click:${userId}`
+export function clickRateKey(userId: string, corpId = ''): string {
+  return corpId ? `click:${corpId}/${userId}` : `click:${userId}`
 }
 
 /**
@@ -17,7 +17,9 @@ export function clickRateKey(userId: string): string {
  */
 export function rateLimitClicks(limiter: RateLimit): Step<CardActionFlowContext> {
   return async (ctx, next) => {
-    const verdict = await limiter.check(clickRateKey(ctx.action.userId)).catch(() => 'allow' as const)
+    const verdict = await limiter
+      .check(clickRateKey(ctx.action.userId, ctx.action.corpId))
+      .catch(() => 'allow' as const)
     if (verdict === 'allow') return next()
     ctx.log.info({ verdict }, 'card clicks over the rate limit')
     ctx.result = 'rate-limited'

@@ -15,8 +15,10 @@ export interface RateLimit {
  */
 export function rateLimit(limiter: RateLimit, observer?: FlowObserver): Step<MessageContext> {
   return async (ctx, next) => {
-    const sender = ctx.msg.sender
-    const verdict = await limiter.check(sender.staffId || sender.id).catch(() => 'allow' as const)
+    const { sender, org } = ctx.msg
+    // A staff id is unique in its org only: a third-party app's orgs never share a budget.
+    const who = sender.staffId || sender.id
+    const verdict = await limiter.check(org ? `${org.corpId}/${who}` : who).catch(() => 'allow' as const)
     if (verdict === 'allow') return next()
     observer?.rateLimited(ctx, verdict === 'refuse' ? 'refused' : 'ignored')
     ctx.log.info({ sender: sender.staffId, action: verdict }, 'sender over the rate limit')

@@ -15,12 +15,21 @@ export interface RouteOptions {
   readonly fallbacks: readonly ((text: string) => Command | undefined)[]
   /** Staff ids that are admins besides DingTalk's own org admins (`BOT_ADMINS`). */
   readonly admins: readonly string[]
+  /**
+   * A third-party app serves many orgs and a staff id is only unique in its org: `BOT_ADMINS`
+   * entries then name `corpId/staffId`, and a bare staff id makes nobody an admin.
+   */
+  readonly qualifiedAdmins?: boolean
   readonly clock: () => number
 }
 
 /** An org admin by DingTalk's word, or a staff id the operator listed. */
-export function isAdmin(msg: InboundMessage, admins: readonly string[]): boolean {
-  return msg.sender.isAdmin || (!!msg.sender.staffId && admins.includes(msg.sender.staffId))
+export function isAdmin(msg: InboundMessage, admins: readonly string[], qualified = false): boolean {
+  if (msg.sender.isAdmin) return true
+  const staffId = msg.sender.staffId
+  if (!staffId) return false
+  if (!qualified) return admins.includes(staffId)
+  return !!msg.org && admins.includes(`${msg.org.corpId}/${staffId}`)
 }
 
 /**
@@ -29,7 +38,7 @@ export function isAdmin(msg: InboundMessage, admins: readonly string[]): boolean
  * failure's reference id is in it). Unknown words get a hint ("did you mean").
  */
 export function route(opts: RouteOptions): Step<MessageContext> {
-  const { registry, onEmpty, fallbacks, admins, clock } = opts
+  const { registry, onEmpty, fallbacks, admins, clock, qualifiedAdmins } = opts
 
   const choose = (ctx: MessageContext, next: Next, settings: ChatSettings): Promise<void> => {
     const match = registry.match(ctx.text)
@@ -55,7 +64,7 @@ export function route(opts: RouteOptions): Step<MessageContext> {
       return DONE
     }
     ctx.command = command.name
-    const admin = isAdmin(ctx.msg, admins)
+    const admin = isAdmin(ctx.msg, admins, qualifiedAdmins)
     ctx.invocation = {
       command,
       context: {

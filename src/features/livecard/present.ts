@@ -91,6 +91,7 @@ export async function presentLiveCard(
         type: msg.conversation.type,
         conversationId: msg.conversation.id,
         staffId: msg.sender.staffId,
+        ...(msg.sender.unionId ? { unionId: msg.sender.unionId } : {}),
         nick: msg.sender.nick,
       },
       data,

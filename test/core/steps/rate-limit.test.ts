@@ -50,5 +50,13 @@ t.test('senders are told apart by staff id, else by sender id', async (t) => {
     fakeContext({ msg: inbound({ senderStaffId: '', senderId: '$:outsider' }) }).ctx,
     nextStep().next,
   )
-  t.same(keys, ['manager4821', '$:outsider'])
+  // The same staff id in another org is another person: every key names the org.
+  await step(fakeContext({ msg: inbound({ chatbotCorpId: 'dingcorpOther' }) }).ctx, nextStep().next)
+  await step(fakeContext({ msg: inbound({ chatbotCorpId: undefined }) }).ctx, nextStep().next)
+  t.same(keys, [
+    'dingcorp5e8a1f2b/manager4821',
+    'dingcorp5e8a1f2b/$:outsider',
+    'dingcorpOther/manager4821',
+    'manager4821',
+  ])
 })
