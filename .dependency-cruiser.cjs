@@ -5,6 +5,7 @@
  *   store, logger, version: leaves (the core may use the store's interface and the logger)
  *   config: the environment, over core/locale only
  *   emulator, chat: beside the bot (the emulator plays DingTalk; the chat talks to it)
+ *   playground: the browser playground's page and its pass-through to the emulator (app registers it)
  *
  * Paths are resolved, so a relative specifier (`../delivery/delivery.js`) counts like any other.
  * Type-only imports count too: a layer that names a type of a layer above it depends on it.
@@ -103,9 +104,15 @@ module.exports = {
     },
     onlyImports(
       'emulator-beside-the-bot',
-      'src/emulator plays DingTalk; it shares only DingTalk types with the bot.',
+      'src/emulator plays DingTalk; it shares only DingTalk types and the callback signature with the bot.',
       '^src/emulator/',
-      ['^src/emulator/', '^src/dingtalk/(errors|robot-message)\\.ts$'],
+      ['^src/emulator/', '^src/dingtalk/(errors|robot-message|signature)\\.ts$'],
+    ),
+    onlyImports(
+      'playground-is-thin',
+      'src/playground serves the browser playground and passes its calls to the emulator: nothing of the bot.',
+      '^src/playground/',
+      ['^src/playground/'],
     ),
     onlyImports('chat-beside-the-bot', 'src/chat talks to the emulator as DingTalk would.', '^src/chat/', [
       '^src/chat/',

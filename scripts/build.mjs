@@ -8,6 +8,7 @@ import { readdirSync, rmSync } from 'node:fs'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { build } from 'esbuild'
+import { buildPlayground } from './build-playground.mjs'
 
 const root = fileURLToPath(new URL('..', import.meta.url))
 const src = join(root, 'src')
@@ -29,3 +30,5 @@ await build({
   tsconfig: join(root, 'tsconfig.build.json'),
   logLevel: 'warning',
 })
+// The browser playground, served by the bot in emulator mode (src/playground/serve.ts).
+await buildPlayground(join(root, 'dist', 'public', 'playground'))

@@ -1,9 +1,14 @@
 import { randomBytes } from 'node:crypto'
+import { destination, multistream } from 'pino'
+import pretty from 'pino-pretty'
 import { type Config, loadConfig } from '../config.js'
 import { DingTalkEmulator } from '../emulator/emulator.js'
+import { LogTap } from '../emulator/log-tap.js'
 import { type EmulatorMeeting, loadMeetingsFile, sampleMeetings } from '../emulator/meetings.js'
+import { sampleIsvOrgs } from '../emulator/orgs.js'
 import { formatRoomCode } from '../features/meeting/reference.js'
 import { createLogger, type Logger } from '../logger.js'
+import { PLAYGROUND_PATH, registerPlayground } from '../playground/serve.js'
 import { type App, createApp } from './index.js'
 import { startupError } from './startup-error.js'
 
@@ -49,11 +54,18 @@ function againstEmulator(config: Config, emu: DingTalkEmulator): Config {
   }
 }
 
+export interface StartOptions {
+  /** Emulator mode: the bot's log, teed here, feeds the playground's log pane (`run` sets it up). */
+  readonly logTap?: LogTap
+  /** Where the built playground is (default dist/public/playground). */
+  readonly playgroundRoot?: string
+}
+
 /**
  * Starts the bot: against DingTalk with credentials, or (without them, outside production) against
  * the built-in emulator in the same process. Resolves once it listens.
  */
-export async function start(config: Config, log: Logger): Promise<Running> {
+export async function start(config: Config, log: Logger, opts: StartOptions = {}): Promise<Running> {
   let emulator: DingTalkEmulator | undefined
   let effective = config
   let botUrl = ''
@@ -64,6 +76,8 @@ export async function start(config: Config, log: Logger): Promise<Running> {
       clientSecret: randomBytes(18).toString('base64url'),
       ...(config.cards.callbackSecret ? { cardCallbackSecret: config.cards.callbackSecret } : {}),
       meetings: await emulatorMeetings(config, Date.now()),
+      // A third-party app: the emulator plays two orgs that installed it, and pushes the ticket.
+      ...(config.appType === 'isv' ? { isv: { orgs: sampleIsvOrgs(Date.now()) } } : {}),
       host: '127.0.0.1',
       port: config.emulator.port,
       control: {
@@ -73,12 +87,15 @@ export async function start(config: Config, log: Logger): Promise<Running> {
           robotCode: EMULATED_APP,
           botUrl,
           transports: config.transports,
+          botAdmins: config.admins,
           meetings:
             emulator?.meetings.map((m) => ({ roomCode: m.roomCode, title: m.title, status: m.status })) ?? [],
         }),
       },
     })
     effective = againstEmulator(config, emulator)
+    const feed = emulator.feed
+    if (feed) opts.logTap?.connect((line) => feed.botLog(line))
   }
   let app: App
   try {
@@ -87,6 +104,12 @@ export async function start(config: Config, log: Logger): Promise<Running> {
     await emulator?.close()
     throw err
   }
+  // The browser playground: emulator mode only (with real credentials /playground is a 404).
+  if (emulator)
+    registerPlayground(app.server, {
+      emulatorUrl: emulator.baseUrl,
+      ...(opts.playgroundRoot ? { root: opts.playgroundRoot } : {}),
+    })
   try {
     const address = await app.server.listen({ host: config.host, port: config.port })
     botUrl = address.replace('0.0.0.0', '127.0.0.1').replace('[::]', '[::1]')
@@ -116,13 +139,29 @@ export async function start(config: Config, log: Logger): Promise<Running> {
 export async function run(env: NodeJS.ProcessEnv): Promise<Running> {
   try {
     const config = loadConfig(env)
-    const log = createLogger(config.logLevel, undefined, { pretty: process.stdout.isTTY === true })
-    const running = await start(config, log)
+    const pretty = process.stdout.isTTY === true
+    // Emulator mode: every line goes to stdout as usual and also to the playground's log pane.
+    const logTap = config.mode === 'emulator' ? new LogTap() : undefined
+    const log = logTap
+      ? createLogger(
+          config.logLevel,
+          multistream([
+            { level: 'trace', stream: pretty ? prettyStream() : destination({ dest: 1, sync: true }) },
+            { level: 'info', stream: logTap },
+          ]),
+        )
+      : createLogger(config.logLevel, undefined, { pretty })
+    const running = await start(config, log, logTap ? { logTap } : {})
     if (running.emulator) process.stdout.write(emulatorBanner(running))
     return running
   } catch (err) {
     throw startupError(err) ?? err
   }
+}
+
+/** A terminal's readable log, with createLogger's `pretty` options (a tee needs the stream itself). */
+function prettyStream() {
+  return pretty({ colorize: true, translateTime: 'HH:MM:ss.l', ignore: 'pid,hostname,service', sync: true })
 }
 
 const STATUS = ['not started', 'ended', 'in progress'] as const
@@ -136,10 +175,26 @@ export function emulatorBanner(r: Running): string {
     'meeting-bot is running in EMULATOR MODE: no DingTalk credentials are set, so a built-in',
     `DingTalk emulator at ${emu.baseUrl} plays DingTalk (token, meetings, robot replies, stream gateway).`,
     `Bot: ${r.url}   transports: ${r.config.transports.join(', ')}`,
+    `Playground (DingTalk's chat window in your browser): ${r.url}${PLAYGROUND_PATH}`,
     r.config.cards.templateId
       ? 'Meeting answers are live cards (buttons: ":press refresh" in the chat); DINGTALK_CARD_TEMPLATE_ID= for markdown.'
       : 'Meeting answers are markdown cards (live cards are off: DINGTALK_CARD_TEMPLATE_ID is empty).',
     '',
+    ...(emu.isv.enabled ? isvLines(emu) : sampleLines(rooms)),
+    '',
+    'Talk to it from another terminal:',
+    '  npm run chat                                  interactive (":via stream", ":as admin", ":quit")',
+    '  npm run chat -- "meeting 615902734"           one question, one answer',
+    '',
+    'For a real DingTalk app set DINGTALK_CLIENT_ID and DINGTALK_CLIENT_SECRET (see README).',
+  ]
+  const width = Math.max(...lines.map((l) => l.length))
+  return `${['┌'.padEnd(width + 3, '─'), ...lines.map((l) => `│ ${l}`), '└'.padEnd(width + 3, '─')].join('\n')}\n`
+}
+
+/** The sample meetings of an internal app's emulator. */
+function sampleLines(rooms: Map<string, EmulatorMeeting[]>): string[] {
+  return [
     'Sample meetings:',
     ...[...rooms].map(([code, ms]) => {
       const what =
@@ -151,13 +206,19 @@ export function emulatorBanner(r: Running): string {
       return `  ${formatRoomCode(code).padEnd(13)} ${what.padEnd(30)} ${ms[0]?.title ?? ''}`
     }),
     `  ${formatRoomCode('999999999').padEnd(13)} does not exist`,
-    '',
-    'Talk to it from another terminal:',
-    '  npm run chat                                  interactive (":via stream", ":as admin", ":quit")',
-    '  npm run chat -- "meeting 615902734"           one question, one answer',
-    '',
-    'For a real DingTalk app set DINGTALK_CLIENT_ID and DINGTALK_CLIENT_SECRET (see README).',
   ]
-  const width = Math.max(...lines.map((l) => l.length))
-  return `${['┌'.padEnd(width + 3, '─'), ...lines.map((l) => `│ ${l}`), '└'.padEnd(width + 3, '─')].join('\n')}\n`
+}
+
+/** A third-party app (DINGTALK_APP_TYPE=isv): the orgs that installed it, and their meetings. */
+function isvLines(emu: DingTalkEmulator): string[] {
+  return [
+    'A third-party (ISV) app: the emulator plays two orgs that installed it (npm run chat -- --org <corp id>):',
+    ...[...emu.isv.orgs.values()].flatMap((org) => [
+      `  ${org.corpId} "${org.name}" (admin ${org.admins?.[0] ?? 'none'})`,
+      ...org.meetings.map(
+        (m) =>
+          `    ${formatRoomCode(m.roomCode).padEnd(13)} ${STATUS[m.status ?? 0].padEnd(14)} ${m.title ?? ''}`,
+      ),
+    ]),
+  ]
 }

@@ -1,4 +1,4 @@
-import { EMULATED_GROUP } from '../emulator/messages.js'
+import { conversationIdOf, orgUnionId } from '../emulator/messages.js'
 import type { ChatCard } from './card-render.js'
 import { ChatError } from './errors.js'
 
@@ -11,10 +11,13 @@ export interface CardSpace {
 export function cardSpace(target: {
   readonly conversation: 'group' | 'single'
   readonly user: { readonly staffId: string }
+  /** ISV mode: the org's own group, and one-to-one cards addressed by the user's unionId there. */
+  readonly org?: { readonly corpId: string }
 }): CardSpace {
-  return target.conversation === 'group'
-    ? { type: 'IM_GROUP', id: EMULATED_GROUP.id }
-    : { type: 'IM_ROBOT', id: target.user.staffId }
+  const { org, user } = target
+  if (target.conversation === 'group')
+    return { type: 'IM_GROUP', id: conversationIdOf('group', user.staffId, org) }
+  return { type: 'IM_ROBOT', id: org ? orgUnionId(org.corpId, user.staffId) : user.staffId }
 }
 
 /** What pressing a card's button brought back (the emulator's `POST /_emulator/cards/:id/press`). */

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto'
-import { signCallback } from '../dingtalk/signature.js'
-import { type EmulatedUser, robotTextMessage } from '../emulator/messages.js'
+import { conversationIdOf, type EmulatedUser, robotTextMessage } from '../emulator/messages.js'
+import { type CallbackAnswer, postRobotCallback } from '../emulator/robot-callback.js'
 import { type CardSpace, cardSpace, fetchCards, newestCard, type PressAnswer } from './card-client.js'
 import type { ChatCard } from './card-render.js'
 import { ChatError } from './errors.js'
@@ -15,13 +15,26 @@ export interface EmulatorInfo {
   readonly robotCode: string
   readonly botUrl: string
   readonly transports: readonly string[]
-  readonly meetings: ReadonlyArray<{ roomCode: string; title: string; status: number }>
+  readonly meetings: ReadonlyArray<{ roomCode: string; title: string; status: number; corpId?: string }>
+  /** ISV mode: the orgs that installed the app (the emulator's `isv.orgs`). */
+  readonly orgs?: readonly ChatOrg[]
+}
+
+/** An org of the emulator in ISV mode, as `/_emulator/info` lists it. */
+export interface ChatOrg {
+  readonly corpId: string
+  readonly name: string
+  readonly robotCode: string
+  readonly admins: readonly string[]
+  readonly authorized: boolean
 }
 
 export interface ChatTarget {
   readonly user: EmulatedUser
   readonly conversation: 'group' | 'single'
   readonly transport: 'http' | 'stream'
+  /** ISV mode: the org the user is of (`--org`, `:org`); its robot, chats and admins. */
+  readonly org?: ChatOrg
 }
 
 export interface ChatReply {
@@ -47,9 +60,6 @@ interface Recorded {
   readonly body: unknown
   readonly via: 'webhook' | 'openapi'
 }
-
-/** What only the conversation id of a robot message depends on. */
-const SPEC = { text: '', sessionWebhook: '', robotCode: '' } as const
 
 /**
  * Talks to the bot exactly as DingTalk does: a signed HTTP callback, or a stream frame pushed
@@ -84,6 +94,19 @@ export class ChatClient {
     if (!res.ok) throw new ChatError(`${this.emulatorUrl} is not a meeting-bot emulator (HTTP ${res.status})`)
     this.info = (await res.json()) as EmulatorInfo
     return this.info
+  }
+
+  /** The emulator's org with this corpId; a ChatError listing its orgs when there is none. */
+  async org(corpId: string): Promise<ChatOrg> {
+    const orgs = (await this.connect()).orgs ?? []
+    const org = orgs.find((o) => o.corpId === corpId)
+    if (org) return org
+    const known = orgs.map((o) => `${o.corpId} (${o.name})`).join(', ')
+    throw new ChatError(
+      known
+        ? `the emulator has no org "${corpId}"; its orgs: ${known}`
+        : `the emulator has no orgs (it is not in ISV mode), so there is no org "${corpId}"`,
+    )
   }
 
   /** Lets time pass for the emulated meetings. */
@@ -158,7 +181,8 @@ export class ChatClient {
       user: target.user,
       conversation: target.conversation,
       sessionWebhook: `${this.emulatorUrl}/robot/sendBySession?session=${session}`,
-      robotCode: info.robotCode,
+      robotCode: target.org?.robotCode ?? info.robotCode,
+      ...(target.org ? { org: target.org } : {}),
     })
     const started = Date.now()
     if (target.transport === 'http') {
@@ -201,26 +225,17 @@ export class ChatClient {
   }
 
   private async viaHttp(info: EmulatorInfo, payload: object): Promise<unknown> {
-    const timestamp = String(Date.now())
-    let res: Response
+    let answer: CallbackAnswer
     try {
-      res = await fetch(`${info.botUrl}/dingtalk/callback`, {
-        method: 'POST',
-        headers: {
-          'content-type': 'application/json',
-          timestamp,
-          sign: signCallback(timestamp, info.clientSecret),
-        },
-        body: JSON.stringify(payload),
-        signal: AbortSignal.timeout(this.timeoutMs),
-      })
+      answer = await postRobotCallback(info.botUrl, info.clientSecret, payload, this.timeoutMs)
     } catch {
       throw new ChatError(`the bot does not answer at ${info.botUrl}. Is it still running?`)
     }
-    const body = (await res.json().catch(() => undefined)) as { msgtype?: string } | undefined
-    if (!res.ok)
-      throw new ChatError(`the bot refused the callback: HTTP ${res.status} ${JSON.stringify(body)}`)
-    return body?.msgtype === 'empty' ? undefined : body
+    if (answer.status < 200 || answer.status >= 300)
+      throw new ChatError(
+        `the bot refused the callback: HTTP ${answer.status} ${JSON.stringify(answer.body)}`,
+      )
+    return answer.inline
   }
 
   private async viaStream(payload: object): Promise<void> {
@@ -250,8 +265,7 @@ export class ChatClient {
   async notices(target: ChatTarget, waitMs: number, signal?: AbortSignal): Promise<ChatNotice[]> {
     const q = new URLSearchParams({
       sessionPrefix: this.sessionPrefix,
-      conversationId: robotTextMessage({ ...SPEC, user: target.user, conversation: target.conversation })
-        .conversationId,
+      conversationId: conversationIdOf(target.conversation, target.user.staffId, target.org),
       userId: target.user.staffId,
       after: String(this.lastSeen),
       waitMs: String(waitMs),

@@ -9,6 +9,7 @@ export type ChatCommand =
   | { readonly kind: 'as'; readonly who: string }
   | { readonly kind: 'in'; readonly conversation: string }
   | { readonly kind: 'via'; readonly transport: string }
+  | { readonly kind: 'org'; readonly corpId: string }
   | { readonly kind: 'advance'; readonly ms: number }
   | { readonly kind: 'start' | 'end'; readonly code: string }
   | { readonly kind: 'events'; readonly enabled: boolean }
@@ -29,6 +30,7 @@ export type CardAction = (typeof CARD_ACTIONS)[number]
 
 export const CHAT_COMMANDS_HELP = `In the chat, lines starting with ":" are for the chat itself:
   :as user|admin|<id>   :in group|single   :via http|stream   :who   :help   :quit
+  :org [<corpId>]               speak as a user of that org (ISV mode); without one, list the orgs
   :advance 30m                  let time pass in the emulated meetings (s, m, h; 1h30m)
   :start <code>                 start a meeting that has not started
   :end <code>                   end the meeting in progress (everyone leaves)
@@ -80,6 +82,8 @@ export function parseChatCommand(line: string): ChatCommand {
       return { kind: 'in', conversation: arg }
     case 'via':
       return { kind: 'via', transport: arg }
+    case 'org':
+      return { kind: 'org', corpId: arg }
     case 'advance': {
       const ms = parseDuration(arg)
       if (ms === undefined) throw new ChatError('usage: :advance <time>, e.g. :advance 30m (units s, m, h)')

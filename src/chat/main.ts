@@ -3,10 +3,10 @@ import { homedir } from 'node:os'
 import { join } from 'node:path'
 import { createInterface } from 'node:readline'
 import { parseArgs } from 'node:util'
-import { emulatedUser } from '../emulator/messages.js'
+import { type EmulatedUser, emulatedUser, orgUser } from '../emulator/messages.js'
 import { type ChatCard, describePress } from './card-render.js'
 import { CardScreen } from './card-screen.js'
-import { ChatClient, ChatError, type ChatTarget, cardSpace } from './client.js'
+import { ChatClient, ChatError, type ChatOrg, type ChatTarget, cardSpace } from './client.js'
 import {
   CHAT_COMMANDS_HELP,
   type ChatCommand,
@@ -29,6 +29,8 @@ Options:
   --via http|stream        signed HTTP callback (default) or a stream frame through the emulator
   --as user|admin|<id>     who is talking (default: user; admin is a DingTalk org admin)
   --in group|single        a group chat (default) or a one-to-one chat
+  --org <corpId>           speak as a user of this org (ISV mode: one of the emulator's orgs;
+                           default its first); --as admin is then the org's admin
   --emulator <url>         the bot's emulator (default: http://127.0.0.1:3001)
   --timeout <seconds>      how long to wait for a reply (default: 15)
   --json                   print the raw reply JSON
@@ -45,6 +47,7 @@ function parse(argv: string[]) {
       via: { type: 'string', default: 'http' },
       as: { type: 'string', default: 'user' },
       in: { type: 'string', default: 'group' },
+      org: { type: 'string' },
       emulator: { type: 'string', default: 'http://127.0.0.1:3001' },
       timeout: { type: 'string', default: '15' },
       json: { type: 'boolean', default: false },
@@ -63,7 +66,34 @@ function targetFrom(v: { via: string; as: string; in: string }): ChatTarget {
 }
 
 function describe(t: ChatTarget): string {
-  return `${t.user.nick} (${t.user.staffId}${t.user.isAdmin ? ', admin' : ''}) in a ${t.conversation === 'group' ? 'group chat' : 'one-to-one chat'} via ${t.transport}`
+  const admin = t.user.isAdmin || !!t.org?.admins.includes(t.user.staffId)
+  const org = t.org ? ` of ${t.org.name} (${t.org.corpId})` : ''
+  return `${t.user.nick} (${t.user.staffId}${admin ? ', admin' : ''})${org} in a ${t.conversation === 'group' ? 'group chat' : 'one-to-one chat'} via ${t.transport}`
+}
+
+/** Who `--as` / `:as` names: in an org, its admin for `admin` and its admins marked. */
+function userOf(who: string, org: ChatOrg | undefined): EmulatedUser {
+  if (!org) return emulatedUser(who)
+  try {
+    return orgUser(org, who)
+  } catch (err) {
+    throw new ChatError((err as Error).message)
+  }
+}
+
+/**
+ * The target in the org `corpId` (an unknown one is a ChatError listing the emulator's orgs);
+ * without one, in the emulator's first authorized org when it runs in ISV mode.
+ */
+async function inOrg(client: ChatClient, target: ChatTarget, corpId: string | undefined, who: string) {
+  const orgs = corpId === undefined ? ((await client.connect()).orgs ?? []) : []
+  const org = corpId === undefined ? (orgs.find((o) => o.authorized) ?? orgs[0]) : await client.org(corpId)
+  return org ? { ...target, org, user: userOf(who, org) } : target
+}
+
+/** The timeline routes' `corpId`: the org's meeting when several orgs have the room code. */
+function inCorp(target: ChatTarget): { corpId?: string } {
+  return target.org ? { corpId: target.org.corpId } : {}
 }
 
 /** Runs one chat command: a new target (who, where, how), or what to print. */
@@ -74,11 +104,29 @@ async function chatCommand(
 ): Promise<ChatTarget | string> {
   switch (cmd.kind) {
     case 'as':
-      return { ...target, user: emulatedUser(cmd.who) }
+      return { ...target, user: userOf(cmd.who, target.org) }
     case 'in':
-      return targetFrom({ via: target.transport, as: target.user.staffId, in: cmd.conversation })
+      return {
+        ...targetFrom({ via: target.transport, as: target.user.staffId, in: cmd.conversation }),
+        ...(target.org ? { org: target.org } : {}),
+      }
     case 'via':
-      return targetFrom({ via: cmd.transport, as: target.user.staffId, in: target.conversation })
+      return {
+        ...targetFrom({ via: cmd.transport, as: target.user.staffId, in: target.conversation }),
+        ...(target.org ? { org: target.org } : {}),
+      }
+    case 'org': {
+      if (cmd.corpId)
+        return inOrg(client, target, cmd.corpId, target.user.isAdmin ? 'admin' : target.user.staffId)
+      const orgs = (await client.connect()).orgs ?? []
+      if (orgs.length === 0) return 'the emulator has no orgs (it is not in ISV mode)'
+      return orgs
+        .map(
+          (o) =>
+            `${o.corpId === target.org?.corpId ? '*' : ' '} ${o.corpId}  ${o.name}${o.authorized ? '' : ' (not authorized)'}`,
+        )
+        .join('\n')
+    }
     case 'help':
       return CHAT_COMMANDS_HELP
     case 'advance': {
@@ -90,11 +138,14 @@ async function chatCommand(
       return `meeting events ${cmd.enabled ? 'on: DingTalk pushes them to the bot' : 'off: the bot must poll'}`
     case 'start':
     case 'end':
-      return describeChange(cmd, await client.meeting<MeetingChange>(cmd.code, cmd.kind))
+      return describeChange(cmd, await client.meeting<MeetingChange>(cmd.code, cmd.kind, inCorp(target)))
     case 'join':
     case 'leave': {
       const { code, kind, ...body } = cmd
-      return describeChange(cmd, await client.meeting<MeetingChange>(code, kind, body))
+      return describeChange(
+        cmd,
+        await client.meeting<MeetingChange>(code, kind, { ...body, ...inCorp(target) }),
+      )
     }
     case 'press': {
       const card = await client.latestCard(cardSpace(target))
@@ -133,7 +184,10 @@ async function interactive(
     historySize: 500,
     prompt: '> ',
   })
-  const codes = info.meetings.map((m) => m.roomCode).filter((c, i, a) => a.indexOf(c) === i)
+  const codes = info.meetings
+    .filter((m) => !target.org || m.corpId === target.org.corpId)
+    .map((m) => m.roomCode)
+    .filter((c, i, a) => a.indexOf(c) === i)
   screen.write(`Chatting with the bot at ${info.botUrl} as ${describe(target)}.\n`)
   screen.write(
     `Try: "meeting ${codes[0] ?? '615902734'}", "help", :help (time, start, join, press...) or :quit. Sample room codes: ${codes.join(', ')}\n`,
@@ -218,8 +272,8 @@ export async function chat(argv: string[]): Promise<number> {
     screen.write(`${head}${text}\n${color ? '\x1b[2m' : ''}${how}${color ? '\x1b[22m' : ''}\n`)
   }
   try {
-    const target = targetFrom(v)
     const client = new ChatClient(v.emulator.replace(/\/+$/, ''), Number(v.timeout) * 1000)
+    const target = await inOrg(client, targetFrom(v), v.org, v.as)
     if (args.positionals.length > 0) {
       const r = await client.send(args.positionals.join(' '), target)
       print(r.reply, r.via, r.ms, target.user)

@@ -79,7 +79,7 @@ export async function pressCard(
   opts: CardPressOptions & { userId: string },
   url: string | undefined,
 ): Promise<PressResult> {
-  const payload = cardCallbackPayload(card, action, opts.userId, port.corpId, opts.params)
+  const payload = cardCallbackPayload(card, action, opts.userId, card.corpId ?? port.corpId, opts.params)
   const started = performance.now()
   const ms = () => Math.round(performance.now() - started)
   if (card.callbackType === 'STREAM') {

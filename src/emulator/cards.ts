@@ -6,7 +6,7 @@ import {
   type PressResult,
   pressCard,
 } from './card-callback.js'
-import { EMULATED_USERS } from './messages.js'
+import { EMULATED_USERS, isUnionId } from './messages.js'
 import type { CardInstance, CardUpdate } from './types.js'
 
 export {
@@ -170,11 +170,20 @@ export class EmulatorCards {
     }
   }
 
-  /** `POST /v1.0/card/instances/createAndDeliver`: the 200 body, or the problem for a 400. */
-  create(body: unknown, robotCode: string): { ok: Record<string, unknown> } | { problem: CardProblem } {
+  /**
+   * `POST /v1.0/card/instances/createAndDeliver`: the 200 body, or the problem for a 400. With
+   * `corpId` (ISV mode: the org token's) the card is that org's and must address people by unionId.
+   */
+  create(
+    body: unknown,
+    robotCode: string,
+    corpId?: string,
+  ): { ok: Record<string, unknown> } | { problem: CardProblem } {
     const b = (body ?? {}) as Record<string, unknown>
     const parsed = parseCreate(b, robotCode)
     if (parsed instanceof CardProblem) return { problem: parsed }
+    const people = corpId ? unionIdProblem(b, parsed) : undefined
+    if (people) return { problem: people }
     if (this.instances.has(parsed.outTrackId))
       return {
         problem: new CardProblem('param.duplicateOutTrackId', `outTrackId ${parsed.outTrackId} exists`),
@@ -193,7 +202,14 @@ export class EmulatorCards {
           },
         },
       }
-    const card: CardInstance = { ...parsed, createdAt: Date.now(), version: 0, updates: [], clicks: [] }
+    const card: CardInstance = {
+      ...parsed,
+      ...(corpId ? { corpId } : {}),
+      createdAt: Date.now(),
+      version: 0,
+      updates: [],
+      clicks: [],
+    }
     this.instances.set(card.outTrackId, card)
     this.bump(card)
     const carrierId = `proc${Math.random().toString(36).slice(2, 10)}`
@@ -208,15 +224,19 @@ export class EmulatorCards {
     }
   }
 
-  /** `PUT /v1.0/card/instances`: by key with `updateCardDataByKey: true`, otherwise replaced whole. */
-  update(body: unknown): { ok: Record<string, unknown> } | { problem: CardProblem } {
+  /**
+   * `PUT /v1.0/card/instances`: by key with `updateCardDataByKey: true`, otherwise replaced whole.
+   * With `corpId` (ISV mode) another org's card does not exist.
+   */
+  update(body: unknown, corpId?: string): { ok: Record<string, unknown> } | { problem: CardProblem } {
     const b = (body ?? {}) as Record<string, unknown>
     if (typeof b.outTrackId !== 'string' || !b.outTrackId)
       return { problem: new CardProblem('param.invalid', 'outTrackId is required') }
     const map = paramMap(b.cardData)
     if (map instanceof CardProblem) return { problem: map }
     const card = this.instances.get(b.outTrackId)
-    if (!card) return { problem: new CardProblem('param.cardNotExist', 'card not exist') }
+    if (!card || card.corpId !== corpId)
+      return { problem: new CardProblem('param.cardNotExist', 'card not exist') }
     const options = (b.cardUpdateOptions ?? {}) as Record<string, unknown>
     this.change(card, { at: Date.now(), data: map, by: 'api', byKey: options.updateCardDataByKey === true })
     this.bump(card)
@@ -310,11 +330,38 @@ function parseCreate(b: Record<string, unknown>, robotCode: string): Created | C
   }
 }
 
+/**
+ * ISV cards (platform notes §11) say `userIdType: 2`: the IM_ROBOT space id and the keys of
+ * `atUserIds` are then unionIds, not staff ids. The problem naming the field, if any.
+ */
+function unionIdProblem(b: Record<string, unknown>, card: Created): CardProblem | undefined {
+  if (b.userIdType !== 2)
+    return new CardProblem('param.invalid', 'userIdType must be 2 (unionId) for a third-party app')
+  if (card.space.type === 'IM_ROBOT' && !isUnionId(card.space.id))
+    return new CardProblem(
+      'param.invalid',
+      `openSpaceId IM_ROBOT.${card.space.id} is not a unionId (userIdType 2)`,
+    )
+  const bad = Object.keys(card.atUserIds ?? {}).find((id) => !isUnionId(id))
+  if (bad !== undefined)
+    return new CardProblem(
+      'param.invalid',
+      `imGroupOpenDeliverModel.atUserIds key ${bad} is not a unionId (userIdType 2)`,
+    )
+  return undefined
+}
+
+/** Whose card it is: the robot code its token may send as and, in ISV mode, the org. */
+export interface CardAccess {
+  readonly robotCode: string
+  readonly corpId?: string
+}
+
 export interface CardRouteDeps {
   intercept(target: 'card.deliver' | 'card.update', reply: FastifyReply): Promise<boolean>
-  authorized(token: unknown, reply: FastifyReply): boolean
+  /** Undefined (having answered InvalidAuthentication) for a token that opens nothing. */
+  access(token: unknown, reply: FastifyReply): CardAccess | undefined
   errorBody(code: string, message?: string): Record<string, unknown>
-  robotCode: string
 }
 
 /** The card OpenAPIs: token checked and faults played like every other route. */
@@ -323,12 +370,14 @@ export function registerCardRoutes(app: FastifyInstance, cards: EmulatorCards, d
     'ok' in r ? r.ok : reply.code(400).send(deps.errorBody(r.problem.code, r.problem.message))
   app.post('/v1.0/card/instances/createAndDeliver', async (req, reply) => {
     if (await deps.intercept('card.deliver', reply)) return reply
-    if (!deps.authorized(req.headers['x-acs-dingtalk-access-token'], reply)) return reply
-    return answer(reply, cards.create(req.body, deps.robotCode))
+    const access = deps.access(req.headers['x-acs-dingtalk-access-token'], reply)
+    if (!access) return reply
+    return answer(reply, cards.create(req.body, access.robotCode, access.corpId))
   })
   app.put('/v1.0/card/instances', async (req, reply) => {
     if (await deps.intercept('card.update', reply)) return reply
-    if (!deps.authorized(req.headers['x-acs-dingtalk-access-token'], reply)) return reply
-    return answer(reply, cards.update(req.body))
+    const access = deps.access(req.headers['x-acs-dingtalk-access-token'], reply)
+    if (!access) return reply
+    return answer(reply, cards.update(req.body, access.corpId))
   })
 }

@@ -12,12 +12,20 @@ export interface ControlContext {
   /** Credentials of the emulated app and where the bot listens: for `npm run chat`. */
   info(): Record<string, unknown>
   replies(): readonly RecordedReply[]
-  /** Pushes a robot message through the stream gateway; throws when no bot is connected. */
-  push(payload: unknown): string
+  /**
+   * Pushes a robot message through the stream gateway; throws when no bot is connected. With
+   * `corpId` (ISV mode) the message is re-addressed as from that org (a TimelineError if unknown).
+   */
+  push(payload: unknown, corpId?: string): string
   /** Plays a fault on the next calls of one API (see `Fault`). */
   fail(target: string, fault: Fault): void
   /** The meetings' clock and their start, end, join, leave. */
   readonly timeline: Timeline
+  /**
+   * The timeline of one org (ISV mode), or `timeline` without one. Throws a TimelineError for an
+   * unknown org; in ISV mode `timeline` throws one (badRequest) for a room code several orgs have.
+   */
+  timelineFor(corpId: string | undefined): Timeline
   /** EVENT frames on or off. */
   setEvents(enabled: boolean): void
   /** Interactive cards: followed and pressed by the chat. */
@@ -48,7 +56,8 @@ interface MemberBody {
   pstn?: unknown
 }
 
-const FAULT_TARGETS: readonly string[] = [...API_NAMES, 'webhook']
+/** What `POST /_emulator/faults` takes as `target`: every API, and the session webhook. */
+export const FAULT_TARGETS: readonly string[] = [...API_NAMES, 'webhook']
 
 const MAX_WAIT_MS = 30_000
 
@@ -59,20 +68,37 @@ const PRESS_STATUS = { unknown_card: 400, unknown_action: 400, no_stream: 409, c
  * the emulated app's secret, so it only ever listens on loopback). Not a DingTalk API.
  */
 export function registerControlRoutes(app: FastifyInstance, ctx: ControlContext): void {
-  app.get('/_emulator/info', async () => ctx.info())
-
-  app.post<{ Body: { payload?: unknown } }>('/_emulator/stream/push', async (req, reply) => {
-    if (!req.body || typeof req.body.payload !== 'object') {
-      return reply
-        .code(400)
-        .send({ error: 'bad_request', message: 'body must be {"payload": <robot message>}' })
-    }
-    try {
-      return { messageId: ctx.push(req.body.payload) }
-    } catch (err) {
-      return reply.code(409).send({ error: 'no_stream', message: (err as Error).message })
-    }
+  // ISV mode: `?corpId=` lists that org's meetings only (each meeting names its org).
+  app.get<{ Querystring: { corpId?: string } }>('/_emulator/info', async (req) => {
+    const info = ctx.info()
+    const corpId = req.query.corpId
+    if (!corpId || !Array.isArray(info.meetings)) return info
+    return { ...info, meetings: info.meetings.filter((m: { corpId?: string }) => m.corpId === corpId) }
   })
+
+  app.post<{ Body: { payload?: unknown; corpId?: unknown } }>(
+    '/_emulator/stream/push',
+    async (req, reply) => {
+      const corpId = req.body?.corpId
+      if (
+        !req.body ||
+        typeof req.body.payload !== 'object' ||
+        (corpId !== undefined && typeof corpId !== 'string')
+      ) {
+        return reply.code(400).send({
+          error: 'bad_request',
+          message: 'body must be {"payload": <robot message>, "corpId"?: "<org>"}',
+        })
+      }
+      try {
+        return { messageId: ctx.push(req.body.payload, corpId) }
+      } catch (err) {
+        if (err instanceof TimelineError)
+          return reply.code(TIMELINE_STATUS[err.kind]).send({ error: err.kind, message: err.message })
+        return reply.code(409).send({ error: 'no_stream', message: (err as Error).message })
+      }
+    },
+  )
 
   // Try what the bot says when DingTalk misbehaves: {"target": "conference.info", "fault": {"status": 500, "times": 3}}.
   app.post<{ Body: { target?: string; fault?: Fault } }>('/_emulator/faults', async (req, reply) => {
@@ -99,39 +125,43 @@ export function registerControlRoutes(app: FastifyInstance, ctx: ControlContext)
   })
 
   // start | end | join | leave; join and leave name someone: {"nick": "Bob", "external": true}.
-  app.post<{ Params: { code: string; op: string }; Body: MemberBody | undefined }>(
-    '/_emulator/meetings/:code/:op',
-    async (req, reply) => {
-      const { code, op } = req.params
-      const body = req.body ?? {}
-      try {
-        if (op === 'start') return { meeting: meetingView(ctx.timeline.start(code)) }
-        if (op === 'end') return { meeting: meetingView(ctx.timeline.end(code)) }
-        if (op !== 'join' && op !== 'leave')
-          return reply.code(404).send({ error: 'not_found', message: 'use start, end, join or leave' })
-        if (typeof body.nick !== 'string')
-          return reply
-            .code(400)
-            .send({ error: 'bad_request', message: 'body must be {"nick": "<name>", ...}' })
-        const change =
-          op === 'join'
-            ? ctx.timeline.join(code, body.nick, {
-                host: body.host === true,
-                external: body.external === true,
-                pstn: body.pstn === true,
-              })
-            : ctx.timeline.leave(code, body.nick)
-        const now = ctx.timeline.clock.now()
-        return {
-          meeting: meetingView(change.meeting),
-          member: memberModel(change.member, change.meeting.conferenceId, now),
-        }
-      } catch (err) {
-        if (!(err instanceof TimelineError)) throw err
-        return reply.code(TIMELINE_STATUS[err.kind]).send({ error: err.kind, message: err.message })
+  // ISV mode: the org as `corpId` (query or body), needed when several orgs have the room code.
+  app.post<{
+    Params: { code: string; op: string }
+    Querystring: { corpId?: string }
+    Body: (MemberBody & { corpId?: unknown }) | undefined
+  }>('/_emulator/meetings/:code/:op', async (req, reply) => {
+    const { code, op } = req.params
+    const body = req.body ?? {}
+    const corpId = req.query.corpId ?? body.corpId
+    if (corpId !== undefined && typeof corpId !== 'string')
+      return reply.code(400).send({ error: 'bad_request', message: 'corpId must be a string' })
+    try {
+      const timeline = ctx.timelineFor(corpId)
+      if (op === 'start') return { meeting: meetingView(timeline.start(code)) }
+      if (op === 'end') return { meeting: meetingView(timeline.end(code)) }
+      if (op !== 'join' && op !== 'leave')
+        return reply.code(404).send({ error: 'not_found', message: 'use start, end, join or leave' })
+      if (typeof body.nick !== 'string')
+        return reply.code(400).send({ error: 'bad_request', message: 'body must be {"nick": "<name>", ...}' })
+      const change =
+        op === 'join'
+          ? timeline.join(code, body.nick, {
+              host: body.host === true,
+              external: body.external === true,
+              pstn: body.pstn === true,
+            })
+          : timeline.leave(code, body.nick)
+      const now = ctx.timeline.clock.now()
+      return {
+        meeting: meetingView(change.meeting),
+        member: memberModel(change.member, change.meeting.conferenceId, now),
       }
-    },
-  )
+    } catch (err) {
+      if (!(err instanceof TimelineError)) throw err
+      return reply.code(TIMELINE_STATUS[err.kind]).send({ error: err.kind, message: err.message })
+    }
+  })
 
   // {"enabled": false}: DingTalk pushes no meeting events, so the bot must poll.
   app.post<{ Body: { enabled?: unknown } }>('/_emulator/events', async (req, reply) => {

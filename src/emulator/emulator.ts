@@ -3,13 +3,15 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify'
 import type { ApiName } from '../dingtalk/errors.js'
 import { EmulatorCards, registerCardRoutes } from './cards.js'
-import { registerControlRoutes } from './control.js'
+import { FAULT_TARGETS, registerControlRoutes } from './control.js'
 import { EventPush } from './event-push.js'
 import { MeetingEvents } from './events.js'
+import type { EmulatorFeed } from './feed.js'
 import { StreamGateway, type StreamGatewayOptions } from './gateway.js'
-import { EmulatorIsv, type EmulatorIsvOptions, registerIsvRoutes } from './isv.js'
+import { type ApiAccess, EmulatorIsv, type EmulatorIsvOptions, registerIsvRoutes } from './isv.js'
 import type { EmulatorMeeting } from './meetings.js'
 import { memberModel } from './members.js'
+import { attachPlayground } from './playground.js'
 import { EmulatorClock, Timeline } from './timeline.js'
 import type { Fault, RecordedReply } from './types.js'
 
@@ -41,7 +43,10 @@ export interface EmulatorOptions {
   cardCallbackSecret?: string
   /** A button press gives up after this long without an answer (default 10 s). */
   cardPressTimeoutMs?: number
-  /** The ISV side (`corpAccessToken`): suite key and secret default to the client id and secret. */
+  /**
+   * The ISV side (`corpAccessToken`): suite key and secret default to the client id and secret.
+   * With `orgs` it is ISV mode (docs/emulator.md): `meetings` is then ignored, each org has its own.
+   */
   isv?: Partial<EmulatorIsvOptions>
 }
 
@@ -83,11 +88,14 @@ export class DingTalkEmulator {
   readonly eventPush = new EventPush()
   /** A third-party app's suite ticket, authorized orgs and their tokens: docs/isv.md. */
   readonly isv: EmulatorIsv
+  /** The browser playground's event stream (with the control API): docs/playground.md. */
+  readonly feed: EmulatorFeed | undefined
   private readonly faults = new Map<FaultTarget, Fault[]>()
   private readonly tokens = new Set<string>()
   /** Every access token ever issued, revoked or not: tests check none of them reaches a log. */
   readonly issuedTokens: string[] = []
   private readonly expiredSessions = new Set<string>()
+  private readonly sessionCorps = new Map<string, string>()
   private waiters: Array<() => void> = []
   private lastReplyId = 0
   private url = ''
@@ -103,18 +111,29 @@ export class DingTalkEmulator {
       ? Fastify({ ...server, https: opts.tls })
       : Fastify(server)) as unknown as FastifyInstance
     this.routes()
-    this.isv = new EmulatorIsv({ suiteKey: opts.clientId, suiteSecret: opts.clientSecret, ...opts.isv })
-    registerIsvRoutes(this.app, this.isv, {
-      intercept: (reply) => this.intercept('corp.token', reply),
-      errorBody: (code, message) => this.errorBody(code, message),
-    })
     this.stream = new StreamGateway(this.app, (reply) => this.intercept('gateway.open', reply), {
       ...opts.stream,
       clientId: opts.clientId,
       clientSecret: opts.clientSecret,
     })
-    this.events = new MeetingEvents(this.stream, () => this.clock.now())
-    this.timeline = new Timeline(() => this.meetings, this.clock, this.events)
+    this.events = new MeetingEvents(
+      this.stream,
+      () => this.clock.now(),
+      (m) => this.isv.corpOf(m),
+    )
+    const ports = { events: this.events, stream: this.stream, eventPush: this.eventPush, clock: this.clock }
+    this.isv = new EmulatorIsv(
+      { suiteKey: opts.clientId, suiteSecret: opts.clientSecret, ...opts.isv },
+      ports,
+    )
+    registerIsvRoutes(this.app, this.isv, {
+      intercept: (reply) => this.intercept('corp.token', reply),
+      errorBody: (code, message) => this.errorBody(code, message),
+    })
+    if (this.isv.enabled) this.meetings = this.isv.meetings
+    this.timeline = this.isv.enabled
+      ? this.isv.timelines.routing
+      : new Timeline(() => this.meetings, this.clock, this.events)
     const control = opts.control
     this.cards = new EmulatorCards({
       stream: this.stream,
@@ -129,11 +148,11 @@ export class DingTalkEmulator {
     this.cards.callbackUrl = opts.cardCallbackUrl
     registerCardRoutes(this.app, this.cards, {
       intercept: (target, reply) => this.intercept(target, reply),
-      authorized: (token, reply) => this.authorized(token, reply),
+      access: (token, reply) => this.access(token, reply),
       errorBody: (code, message) => this.errorBody(code, message),
-      robotCode: opts.clientId,
     })
     if (control) {
+      const isv = this.isv
       registerControlRoutes(this.app, {
         info: () => ({
           ...control.info(),
@@ -144,16 +163,43 @@ export class DingTalkEmulator {
             status: m.status,
             startTime: m.startTime,
             activeNum: m.activeNum ?? 0,
+            ...(isv.enabled ? { corpId: isv.corpOf(m) } : {}),
           })),
           now: this.clock.now(),
           eventsEnabled: this.stream.eventsEnabled,
+          ...(isv.enabled ? { orgs: isv.info(), robotCode: isv.robotCode } : {}),
         }),
         replies: () => this.replies,
-        push: (p) => this.stream.push(p),
+        push: (p, corpId) =>
+          this.stream.push(corpId === undefined ? p : isv.orgMessage(p as Record<string, unknown>, corpId)),
+        timelineFor: (corpId) => (corpId === undefined ? this.timeline : isv.timeline(corpId)),
         fail: (target, fault) => this.fail(target as FaultTarget, fault),
         timeline: this.timeline,
         cards: this.cards,
         setEvents: (enabled) => this.stream.setEvents(enabled),
+      })
+      this.feed = attachPlayground(this.app, {
+        info: () => control.info(),
+        baseUrl: () => this.url,
+        push: (p) => this.stream.push(p),
+        orgMessage: (p, corpId) => isv.orgMessage(p, corpId),
+        expireSession: (url) => this.expireSession(url),
+        pendingFaults: () =>
+          [...this.faults].flatMap(([target, list]) =>
+            list.map((fault) => ({ target, fault: { ...fault } })),
+          ),
+        clearFaults: () => this.clearFaults(),
+        webhookAnswers: this.webhookAnswers,
+        revokeTokens: () => this.revokeTokens(),
+        stream: this.stream,
+        cards: this.cards,
+        clock: this.clock,
+        meetings: () => this.meetings,
+        eventsEnabled: () => this.stream.eventsEnabled,
+        faultTargets: FAULT_TARGETS,
+        orgs: () =>
+          isv.enabled ? isv.info().map((o) => ({ corpId: String(o.corpId), name: String(o.name) })) : [],
+        streamConnections: () => this.stream.openSockets,
       })
     }
   }
@@ -172,9 +218,11 @@ export class DingTalkEmulator {
     return this.url
   }
 
-  /** A fresh session webhook URL, as DingTalk puts into each robot message. */
-  newSessionWebhook(): string {
-    return `${this.url}/robot/sendBySession?session=${randomBytes(12).toString('hex')}`
+  /** A fresh session webhook URL, as DingTalk puts into each robot message; replies to it record the org. */
+  newSessionWebhook(corpId?: string): string {
+    const session = randomBytes(12).toString('hex')
+    if (corpId) this.sessionCorps.set(session, corpId)
+    return `${this.url}/robot/sendBySession?session=${session}`
   }
 
   expireSession(webhookUrl: string): void {
@@ -196,6 +244,7 @@ export class DingTalkEmulator {
   /** Makes every token issued so far invalid (DingTalk rotated them). */
   revokeTokens(): void {
     this.tokens.clear()
+    this.isv.revokeTokens()
   }
 
   count(api: FaultTarget): number {
@@ -205,6 +254,7 @@ export class DingTalkEmulator {
   resetCounters(): void {
     for (const k of Object.keys(this.calls)) delete this.calls[k]
     this.replies.length = 0
+    this.isv.resetCounters()
   }
 
   /** Resolves once at least `n` replies have been recorded. */
@@ -220,13 +270,16 @@ export class DingTalkEmulator {
   }
 
   async close(): Promise<void> {
+    this.feed?.close()
     this.stream.close()
     this.cards.close()
     await this.app.close()
   }
 
   private record(reply: Omit<RecordedReply, 'at' | 'id'>): void {
-    this.replies.push({ ...reply, id: ++this.lastReplyId, at: Date.now() })
+    const recorded = { ...reply, id: ++this.lastReplyId, at: Date.now() }
+    this.replies.push(recorded)
+    this.feed?.reply(recorded)
     const w = this.waiters
     this.waiters = []
     for (const resolve of w) resolve()
@@ -235,6 +288,8 @@ export class DingTalkEmulator {
   /** Counts the call and plays the next fault, if any. Returns true when a fault answered. */
   private async intercept(target: FaultTarget, reply: FastifyReply): Promise<boolean> {
     this.calls[target] = (this.calls[target] ?? 0) + 1
+    this.feed?.call(target)
+    this.isv.noteCall(target, reply.request.headers['x-acs-dingtalk-access-token'])
     const list = this.faults.get(target)
     const fault = list?.[0]
     if (!fault || !list) return false
@@ -265,10 +320,18 @@ export class DingTalkEmulator {
     }
   }
 
-  private authorized(token: unknown, reply: FastifyReply): boolean {
-    if (typeof token === 'string' && this.tokens.has(token)) return true
-    void reply.code(400).send(this.errorBody('InvalidAuthentication'))
-    return false
+  /**
+   * Whose data the token opens: the app's (internal mode) or its org's (ISV mode, where app tokens
+   * open nothing). Anything else is answered 400 InvalidAuthentication, as DingTalk does.
+   */
+  private access(token: unknown, reply: FastifyReply): ApiAccess | undefined {
+    const found = this.isv.enabled
+      ? this.isv.access(token)
+      : typeof token === 'string' && this.tokens.has(token)
+        ? { meetings: this.meetings, robotCode: this.opts.clientId }
+        : undefined
+    if (!found) void reply.code(400).send(this.errorBody('InvalidAuthentication'))
+    return found
   }
 
   private routes(): void {
@@ -292,9 +355,10 @@ export class DingTalkEmulator {
       '/v1.0/conference/roomCodes/:code/infos',
       async (req, reply) => {
         if (await this.intercept('conference.byRoomCode', reply)) return reply
-        if (!this.authorized(req.headers['x-acs-dingtalk-access-token'], reply)) return reply
+        const scope = this.access(req.headers['x-acs-dingtalk-access-token'], reply)
+        if (!scope) return reply
         if (!/^\d+$/.test(req.params.code)) return reply.code(400).send(this.errorBody('invalidRoomCode'))
-        const all = this.meetings.filter((m) => m.roomCode === req.params.code)
+        const all = scope.meetings.filter((m) => m.roomCode === req.params.code)
         if (all.some((m) => m.forbidden)) return reply.code(403).send(this.errorBody('noPermission'))
         const size = Math.max(1, Math.min(Number(req.query.maxResults) || 20, 50))
         const offset = Number(req.query.nextToken) || 0
@@ -311,8 +375,9 @@ export class DingTalkEmulator {
 
     app.get<{ Params: { id: string } }>('/v1.0/conference/videoConferences/:id', async (req, reply) => {
       if (await this.intercept('conference.info', reply)) return reply
-      if (!this.authorized(req.headers['x-acs-dingtalk-access-token'], reply)) return reply
-      const m = this.meetings.find((x) => x.conferenceId === req.params.id)
+      const scope = this.access(req.headers['x-acs-dingtalk-access-token'], reply)
+      if (!scope) return reply
+      const m = scope.meetings.find((x) => x.conferenceId === req.params.id)
       if (!m) return reply.code(404).send(this.errorBody('roomNotFound'))
       if (m.forbidden) return reply.code(403).send(this.errorBody('noPermission'))
       const { forbidden: _f, ...info } = m
@@ -333,8 +398,9 @@ export class DingTalkEmulator {
       '/v1.0/conference/videoConferences/:id/members',
       async (req, reply) => {
         if (await this.intercept('conference.members', reply)) return reply
-        if (!this.authorized(req.headers['x-acs-dingtalk-access-token'], reply)) return reply
-        const m = this.meetings.find((x) => x.conferenceId === req.params.id)
+        const scope = this.access(req.headers['x-acs-dingtalk-access-token'], reply)
+        if (!scope) return reply
+        const m = scope.meetings.find((x) => x.conferenceId === req.params.id)
         if (!m) return reply.code(404).send(this.errorBody('roomNotFound'))
         if (m.forbidden) return reply.code(403).send(this.errorBody('noPermission'))
         const all = m.members ?? []
@@ -354,7 +420,8 @@ export class DingTalkEmulator {
       (api: 'robot.groupSend' | 'robot.otoSend') =>
       async (req: { headers: Record<string, unknown>; body: unknown }, reply: FastifyReply) => {
         if (await this.intercept(api, reply)) return reply
-        if (!this.authorized(req.headers['x-acs-dingtalk-access-token'], reply)) return reply
+        const scope = this.access(req.headers['x-acs-dingtalk-access-token'], reply)
+        if (!scope) return reply
         const b = (req.body ?? {}) as {
           robotCode?: string
           openConversationId?: string
@@ -368,10 +435,11 @@ export class DingTalkEmulator {
         } catch {
           return reply.code(400).send(this.errorBody('invalidParameter.msgParam'))
         }
-        if (b.robotCode !== this.opts.clientId || !b.msgKey)
+        if (b.robotCode !== scope.robotCode || !b.msgKey)
           return reply.code(400).send(this.errorBody('invalidParameter.robotCode'))
         this.record({
           via: 'openapi',
+          ...(scope.corpId ? { corpId: scope.corpId } : {}),
           ...(b.openConversationId ? { conversationId: b.openConversationId } : {}),
           ...(b.userIds ? { userIds: b.userIds } : {}),
           body: { msgKey: b.msgKey, msgParam: param },
@@ -390,7 +458,8 @@ export class DingTalkEmulator {
           return { errcode: 300001, errmsg: 'session 不存在' }
         const errcode = this.webhookAnswers.shift() ?? 0
         if (errcode !== 0) return { errcode, errmsg: errcode === -1 ? '系统繁忙' : 'send too fast' }
-        this.record({ via: 'webhook', session, body: req.body })
+        const corpId = this.sessionCorps.get(session)
+        this.record({ via: 'webhook', session, ...(corpId ? { corpId } : {}), body: req.body })
         return { errcode: 0, errmsg: 'ok' }
       },
     )

@@ -17,6 +17,8 @@ export interface EventSpec {
   readonly bornTime: number
   /** The JSON text of the frame's `data`. */
   readonly data: string
+  /** `eventCorpId` of the frame; default the gateway's (`stream.corpId`). ISV mode: the org's. */
+  readonly corpId?: string
 }
 
 export function newEventId(): string {
@@ -127,9 +129,15 @@ export function eventAckStatus(frame: Record<string, unknown>): 'SUCCESS' | 'LAT
   }
 }
 
-/** What pushes EVENT frames (the stream gateway): the messageId, or undefined when none went out. */
+/**
+ * What pushes EVENT frames (the stream gateway): the messageId, or undefined when none went out.
+ * `always`: pushed even with meeting events turned off (the suite ticket of an ISV app).
+ */
 export interface EventPort {
-  pushEvent(spec: EventSpec, opts?: { connection?: string; messageId?: string }): string | undefined
+  pushEvent(
+    spec: EventSpec,
+    opts?: { connection?: string; messageId?: string; always?: boolean },
+  ): string | undefined
 }
 
 export interface SentEvent {
@@ -147,21 +155,28 @@ export class MeetingEvents implements TimelineSink {
   readonly sent: SentEvent[] = []
   private held: EventSpec[] | undefined
 
+  /** `corpOf`: the org a meeting belongs to (ISV mode), its events' `eventCorpId`. */
   constructor(
     private readonly port: EventPort,
     private readonly clock: () => number,
+    private readonly corpOf: (m: EmulatorMeeting) => string | undefined = () => undefined,
   ) {}
 
   statusChanged(m: EmulatorMeeting, scene: ChangeScene): void {
-    this.emit(meetingStatusEvent(m, scene, this.clock()))
+    this.emit(this.inCorp(m, meetingStatusEvent(m, scene, this.clock())))
   }
 
   membersChanged(m: EmulatorMeeting, members: readonly EmulatorMember[], scene: ChangeScene): void {
-    this.emit(memberStatusEvent(m, members, scene, this.clock()))
+    this.emit(this.inCorp(m, memberStatusEvent(m, members, scene, this.clock())))
+  }
+
+  private inCorp(m: EmulatorMeeting, spec: EventSpec): EventSpec {
+    const corpId = this.corpOf(m)
+    return corpId ? { ...spec, corpId } : spec
   }
 
   /** Pushes one event now (any type, any data: junk included). Returns its messageId. */
-  push(spec: EventSpec, opts: { connection?: string } = {}): string | undefined {
+  push(spec: EventSpec, opts: { connection?: string; always?: boolean } = {}): string | undefined {
     const messageId = this.port.pushEvent(spec, opts)
     this.sent.push({ spec, messageId })
     return messageId

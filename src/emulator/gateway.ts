@@ -191,6 +191,7 @@ export class StreamGateway implements EventPort {
   private readonly pongsById = new Map<string, PongRecord>()
   private readonly ackWaiters = new Waiters<AckRecord>(this.acksById)
   private readonly pongWaiters = new Waiters<PongRecord>(this.pongsById)
+  private readonly connectionListeners: Array<(connectionId: string) => void> = []
   private refuse = { count: 0, status: 503 }
   private connSeq = 0
   private pinger: NodeJS.Timeout | undefined
@@ -226,6 +227,11 @@ export class StreamGateway implements EventPort {
   /** Ids of the connections currently open. */
   liveConnections(): string[] {
     return [...this.live.keys()]
+  }
+
+  /** Calls `listener` with the id of every connection accepted from now on (ISV: the ticket push). */
+  onConnection(listener: (connectionId: string) => void): void {
+    this.connectionListeners.push(listener)
   }
 
   /** Answers the next `n` handshakes with `status` even when the ticket is valid. */
@@ -277,8 +283,11 @@ export class StreamGateway implements EventPort {
    * messageId, or undefined when events are off or no connection subscribed (counted, not thrown:
    * DingTalk does not tell the app about events it could not deliver).
    */
-  pushEvent(spec: EventSpec, opts: { connection?: string; messageId?: string } = {}): string | undefined {
-    if (!this.eventsOn) {
+  pushEvent(
+    spec: EventSpec,
+    opts: { connection?: string; messageId?: string; always?: boolean } = {},
+  ): string | undefined {
+    if (!this.eventsOn && !opts.always) {
       this.eventsSuppressed++
       return undefined
     }
@@ -488,6 +497,7 @@ export class StreamGateway implements EventPort {
       record.closeCode = code
       this.live.delete(record.id)
     })
+    for (const listener of this.connectionListeners) listener(record.id)
   }
 
   private onFrame(live: Live, data: RawData): void {
@@ -630,7 +640,7 @@ export class StreamGateway implements EventPort {
 
   private pushFrame(live: Live, messageId: string, p: Pending): string {
     const headers = this.headers(live, messageId, p.topic)
-    if (p.event) return eventFrame(headers, p.event, this.opts.corpId, this.opts.clientId)
+    if (p.event) return eventFrame(headers, p.event, p.event.corpId ?? this.opts.corpId, this.opts.clientId)
     return JSON.stringify({
       specVersion: '1.0',
       type: 'CALLBACK',

@@ -20,6 +20,8 @@ export interface RecordedReply {
   /** 1, 2, 3... in the order recorded: `/_emulator/replies?after=` pages by it. */
   id: number
   via: 'webhook' | 'openapi'
+  /** ISV mode: the org whose token sent it (OpenAPI), or whose session webhook it went to. */
+  corpId?: string
   session?: string
   conversationId?: string
   userIds?: string[]
@@ -56,6 +58,8 @@ export interface CardInstance {
   readonly templateId: string
   readonly space: { readonly type: CardSpaceType; readonly id: string }
   readonly robotCode: string
+  /** ISV mode: the org whose token created it; only that org's tokens update it. */
+  readonly corpId?: string
   readonly callbackType: CardCallbackType
   readonly callbackRouteKey?: string
   readonly atUserIds?: Record<string, string>

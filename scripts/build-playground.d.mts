@@ -1,0 +1,2 @@
+/** Builds the browser playground into `outdir` (build-playground.mjs). */
+export function buildPlayground(outdir: string): Promise<void>
