@@ -8,6 +8,7 @@ import { setTimeout as sleep, setImmediate as yieldLoop } from 'node:timers/prom
 import type { WebSocket } from 'ws'
 import { DingTalkEmulator } from '../../src/emulator/emulator.js'
 import { type EmulatorMeeting, sampleMeetings } from '../../src/emulator/meetings.js'
+import { generatedIsvOrgs } from '../../src/emulator/orgs.js'
 import { cardMeetings, cardStats, churn } from './emulator-livecards.js'
 import {
   type EmulatorCommand,
@@ -58,10 +59,13 @@ async function main(): Promise<void> {
   const secret = process.env.BENCH_SECRET
   if (!secret || !process.send) throw new Error('run by the bench: needs BENCH_SECRET and an IPC channel')
   const now = Date.now()
+  // BENCH_ISV_ORGS=n: a third-party app's DingTalk with n generated orgs (the isv scenario).
+  const isvOrgs = Number(process.env.BENCH_ISV_ORGS ?? 0)
   const emu = await DingTalkEmulator.start({
     clientId: BENCH_CLIENT_ID,
     clientSecret: secret,
     meetings: [...sampleMeetings(now), ...extraMeetings(now), ...watchMeetings(now), ...cardMeetings(now)],
+    ...(isvOrgs > 0 ? { isv: { orgs: generatedIsvOrgs(isvOrgs, now) } } : {}),
     ...(process.env.BENCH_NO_REDELIVERY ? { stream: { redeliverAfterMs: 0 } } : {}),
   })
   const send = (m: unknown) => process.send?.(m)
@@ -226,6 +230,8 @@ async function main(): Promise<void> {
       }
       case 'churn':
         return churn(emu, c)
+      case 'isvCalls':
+        return emu.isv.callsByOrg()
       case 'cardStats':
         return cardStats(emu, c.spacePrefix, c.from, c.to, c.boundMs)
     }

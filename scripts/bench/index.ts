@@ -4,7 +4,7 @@
  * target is missed. See docs/benchmarks.md.
  *
  *   npm run bench                         everything (~4 to 5 minutes)
- *   npm run bench -- --only http,stream   some scenarios (http, stream, fanout, memory, slow-upstream, burst, watches, livecards)
+ *   npm run bench -- --only http,stream   some scenarios (http, stream, fanout, memory, slow-upstream, burst, watches, livecards, isv)
  *   npm run bench -- --out path.json      where the JSON goes (default bench/results/latest.json)
  *   npm run bench -- --only memory --heap-snapshots
  *                                         also writes two heap snapshots of the bot to the temp dir
@@ -20,6 +20,7 @@ import type { BenchContext, ScenarioResult } from './lib/report.js'
 import { burstScenario } from './scenarios/burst.js'
 import { fanoutScenario } from './scenarios/fanout.js'
 import { httpScenario } from './scenarios/http.js'
+import { isvScenario } from './scenarios/isv.js'
 import { liveCardsScenario } from './scenarios/livecards.js'
 import { memoryScenario } from './scenarios/memory.js'
 import { slowUpstreamScenario } from './scenarios/slow-upstream.js'
@@ -35,6 +36,7 @@ const SCENARIOS = [
   'burst',
   'watches',
   'livecards',
+  'isv',
 ] as const
 type Name = (typeof SCENARIOS)[number]
 
@@ -121,6 +123,7 @@ async function main(): Promise<number> {
     if (wanted('burst')) results.push(await burstScenario(ctx))
     if (wanted('watches')) results.push(await watchesScenario(ctx))
     if (wanted('livecards')) results.push(await liveCardsScenario(ctx))
+    if (wanted('isv')) results.push(await isvScenario(ctx))
   } finally {
     await bot?.stop()
     await emu.stop()

@@ -21,6 +21,8 @@ export type EmulatorCommand =
   | ({ cmd: 'churn' } & ChurnRun)
   /** The card instances in chats whose id starts with `spacePrefix`, and their API updates. */
   | { cmd: 'cardStats'; spacePrefix: string; from: number; to: number; boundMs: number }
+  /** ISV mode: every org's upstream calls by API since the last `resetCounters` (`corp.token` too). */
+  | { cmd: 'isvCalls' }
 
 /** What `churn` does: each of `codes` changes every `periodMs`, the changes spread evenly. */
 export interface ChurnRun {

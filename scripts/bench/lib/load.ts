@@ -10,8 +10,13 @@ export interface LoadOptions {
   readonly amount?: number
   /** Fixed request rate over all connections (open loop); unset: as fast as answers come back. */
   readonly overallRate?: number
-  /** A fresh JSON body per request. */
-  readonly body: () => string
+  /** A fresh JSON body per request (or `request`). */
+  readonly body?: () => string
+  /**
+   * Instead of `body` and `expect`, when each request expects its own answer: the body and what
+   * its answer must contain.
+   */
+  readonly request?: () => { readonly body: string; readonly expect: string }
   /** Sign each request (fresh `timestamp` and `sign`) with this secret. */
   readonly secret?: string
   /** Every 2xx answer must contain this; the ones that do not are counted. */
@@ -42,15 +47,20 @@ export function load(opts: LoadOptions): Promise<LoadResult> {
   const spec: RequestSpec = {
     method: 'POST',
     path: new URL(opts.url).pathname,
-    setupRequest: (req) => {
-      req.body = opts.body()
+    // autocannon keeps one context per connection, and a connection has one request in flight.
+    setupRequest: (req, context) => {
+      const next = opts.request?.()
+      req.body = next ? next.body : (opts.body?.() ?? '')
+      context.expect = next ? next.expect : opts.expect
       req.headers = opts.secret ? signedHeaders(opts.secret) : { 'content-type': 'application/json' }
       return req
     },
-    ...(opts.expect
+    // Only when answers are checked: with onResponse autocannon collects every body.
+    ...(opts.expect !== undefined || opts.request
       ? {
-          onResponse: (status: number, body: string) => {
-            if (status < 300 && !body.includes(opts.expect as string)) unexpected++
+          onResponse: (status: number, body: string, context: Record<string, unknown>) => {
+            const want = context.expect as string | undefined
+            if (status < 300 && want !== undefined && !body.includes(want)) unexpected++
           },
         }
       : {}),

@@ -25,6 +25,8 @@ export interface MessageSpec {
    */
   readonly conversationId?: string
   readonly staffId?: string
+  /** The org the message comes from (`chatbotCorpId`, `senderCorpId`); default the bench's one org. */
+  readonly corpId?: string
 }
 
 /** A text robot message shaped like DingTalk's, with a msgId (and session) nobody used before. */
@@ -34,6 +36,7 @@ export function robotMessage(spec: MessageSpec): RobotMessagePayload {
   const now = Date.now()
   const staffId = spec.staffId ?? `benchuser${id}`
   const group = spec.group ?? true
+  const corpId = spec.corpId ?? 'dingcorpBench'
   return {
     msgId: `msgbench${id}`,
     msgtype: 'text',
@@ -44,10 +47,10 @@ export function robotMessage(spec: MessageSpec): RobotMessagePayload {
     senderId: `$:LWCP_v1:$${staffId}`,
     senderNick: 'Bench',
     senderStaffId: staffId,
-    senderCorpId: 'dingcorpBench',
+    senderCorpId: corpId,
     isAdmin: spec.isAdmin ?? false,
     isInAtList: true,
-    chatbotCorpId: 'dingcorpBench',
+    chatbotCorpId: corpId,
     chatbotUserId: '$:LWCP_v1:$robotBench',
     robotCode: BENCH_CLIENT_ID,
     sessionWebhook: `${spec.oapiBase}/robot/sendBySession?session=s${id}`,

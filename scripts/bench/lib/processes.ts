@@ -95,10 +95,10 @@ export class EmulatorProcess {
     })
   }
 
-  static async start(secret: string): Promise<EmulatorProcess> {
+  static async start(secret: string, env: Record<string, string> = {}): Promise<EmulatorProcess> {
     const proc = spawn(process.execPath, [...TSX, join(ROOT, 'scripts/bench/emulator-process.ts')], {
       cwd: ROOT,
-      env: baseEnv({ BENCH_SECRET: secret }),
+      env: baseEnv({ ...env, BENCH_SECRET: secret }),
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     })
     const baseUrl = await new Promise<string>((resolve, reject) => {
