@@ -57,7 +57,9 @@ export async function startProxy(opts: TestProxyOptions = {}): Promise<TestProxy
     if (expected && auth !== expected) return 407
     return undefined
   }
+  // Once per socket: a kept-alive upstream socket is handed to many requests.
   const track = (s: Duplex) => {
+    if (sockets.has(s)) return
     sockets.add(s)
     s.on('close', () => sockets.delete(s))
     s.on('error', () => s.destroy())
@@ -92,6 +94,7 @@ export async function startProxy(opts: TestProxyOptions = {}): Promise<TestProxy
       },
     )
     upstream.on('socket', (s: Socket) => {
+      if (sockets.has(s)) return
       track(s)
       s.on('connect', () => upstreamPorts.add(s.localPort as number))
     })
