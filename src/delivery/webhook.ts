@@ -1,5 +1,5 @@
 import type { Reply } from '../core/message.js'
-import { type JsonPost, PostFailedError, requestPost } from '../dingtalk/post.js'
+import type { FetchFn } from '../dingtalk/http.js'
 
 /** The answer of `POST sessionWebhook`: `{errcode, errmsg}`. */
 export interface WebhookAnswer {
@@ -29,15 +29,15 @@ export class WebhookUnavailableError extends Error {
  */
 export class WebhookSender {
   private readonly origin: string
-  private readonly send: JsonPost
+  private readonly fetch: FetchFn
 
   constructor(
     oapiBase: string,
     private readonly timeoutMs: number,
-    post?: JsonPost,
+    fetchFn?: FetchFn,
   ) {
     this.origin = new URL(oapiBase).origin
-    this.send = post ?? requestPost()
+    this.fetch = fetchFn ?? globalThis.fetch
   }
 
   /** Throws `WebhookRefusedError` for a URL outside the allowed origin. */
@@ -55,21 +55,26 @@ export class WebhookSender {
 
   async post(url: string, reply: Reply): Promise<WebhookAnswer> {
     const target = this.check(url)
-    let res: { status: number; text: string }
+    let res: Response
     try {
-      res = await this.send(target, JSON.stringify(reply), this.timeoutMs)
+      res = await this.fetch(target, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(reply),
+        signal: AbortSignal.timeout(this.timeoutMs),
+      })
     } catch (err) {
-      const reason = err instanceof PostFailedError ? err.reason : 'network error'
-      throw new WebhookUnavailableError(reason, { cause: err })
+      const timedOut = err instanceof DOMException && err.name === 'TimeoutError'
+      throw new WebhookUnavailableError(timedOut ? 'timeout' : 'network error', { cause: err })
     }
-    const text = res.text
+    const text = await res.text().catch(() => '')
     let body: Partial<WebhookAnswer> | undefined
     try {
       body = JSON.parse(text) as Partial<WebhookAnswer>
     } catch {
       body = undefined
     }
-    if (res.status < 200 || res.status > 299 || typeof body?.errcode !== 'number') {
+    if (!res.ok || typeof body?.errcode !== 'number') {
       throw new WebhookUnavailableError(`HTTP ${res.status}${body ? '' : ' without JSON'}`)
     }
     return { errcode: body.errcode, errmsg: String(body.errmsg ?? '') }
