@@ -99,3 +99,24 @@ export function load(opts: LoadOptions): Promise<LoadResult> {
     })
   })
 }
+
+/**
+ * Equal-length rounds as one result. Percentiles of the rounds' percentiles would be wrong; the
+ * rounds are equal in length, so the mean of each round's p50/p99 is a fair summary (each round
+ * stays in the JSON).
+ */
+export function mergeRounds(runs: readonly LoadResult[]) {
+  const sum = (f: (r: LoadResult) => number) => runs.reduce((a, r) => a + f(r), 0)
+  const requests = sum((r) => r.requests)
+  const seconds = sum((r) => r.seconds)
+  return {
+    requests,
+    seconds: round(seconds),
+    rps: round(requests / seconds, 1),
+    p50: round(sum((r) => r.latencyMs.p50) / runs.length),
+    p99: round(sum((r) => r.latencyMs.p99) / runs.length),
+    non2xx: sum((r) => r.non2xx),
+    errors: sum((r) => r.errors),
+    unexpected: sum((r) => r.unexpected),
+  }
+}

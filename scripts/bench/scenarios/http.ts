@@ -1,4 +1,4 @@
-import { type LoadResult, load } from '../lib/load.js'
+import { type LoadResult, load, mergeRounds } from '../lib/load.js'
 import { robotMessage, signedHeaders } from '../lib/payload.js'
 import { type BotProcess, cpuSeconds, startBaseline } from '../lib/processes.js'
 import { type BenchContext, ms, perSecond, type ScenarioResult, target } from '../lib/report.js'
@@ -8,34 +8,23 @@ export const CACHED_ROOM = '615902734'
 export const CACHED_TITLE = 'Sprint 43 retrospective'
 const CONNECTIONS = 32
 
-/** Asks the bot once (so the meeting is cached) and returns its answer, the baseline's fixed reply. */
-export async function warmAnswer(ctx: BenchContext, bot: BotProcess): Promise<string> {
-  const res = await fetch(`${bot.url}/dingtalk/callback`, {
+/** One signed callback to the bot; its answer text, which must be 2xx and contain `expect`. */
+export async function askOnce(botUrl: string, secret: string, body: string, expect: string): Promise<string> {
+  const res = await fetch(`${botUrl}/dingtalk/callback`, {
     method: 'POST',
-    headers: signedHeaders(ctx.secret),
-    body: JSON.stringify(robotMessage({ text: `meeting ${CACHED_ROOM}`, oapiBase: ctx.emu.baseUrl })),
+    headers: signedHeaders(secret),
+    body,
   })
   const text = await res.text()
-  if (!res.ok || !text.includes(CACHED_TITLE))
-    throw new Error(`warm-up answer unexpected: ${res.status} ${text}`)
+  if (!res.ok || !text.includes(expect))
+    throw new Error(`answer unexpected: ${res.status} ${text.slice(0, 300)}`)
   return text
 }
 
-function merge(runs: LoadResult[]) {
-  const requests = runs.reduce((a, r) => a + r.requests, 0)
-  const seconds = runs.reduce((a, r) => a + r.seconds, 0)
-  return {
-    requests,
-    seconds: round(seconds),
-    rps: round(requests / seconds, 1),
-    // Percentiles of the rounds' percentiles would be wrong; the rounds are equal in length, so
-    // the mean of each round's p50/p99 is a fair summary, and each round is in the JSON.
-    p50: round(runs.reduce((a, r) => a + r.latencyMs.p50, 0) / runs.length),
-    p99: round(runs.reduce((a, r) => a + r.latencyMs.p99, 0) / runs.length),
-    non2xx: runs.reduce((a, r) => a + r.non2xx, 0),
-    errors: runs.reduce((a, r) => a + r.errors, 0),
-    unexpected: runs.reduce((a, r) => a + r.unexpected, 0),
-  }
+/** Asks the bot once (so the meeting is cached) and returns its answer, the baseline's fixed reply. */
+export function warmAnswer(ctx: BenchContext, bot: BotProcess): Promise<string> {
+  const body = JSON.stringify(robotMessage({ text: `meeting ${CACHED_ROOM}`, oapiBase: ctx.emu.baseUrl }))
+  return askOnce(bot.url, ctx.secret, body, CACHED_TITLE)
 }
 
 /**
@@ -76,11 +65,11 @@ export async function httpScenario(ctx: BenchContext, bot: BotProcess, roundS = 
       return round((cpu / rs.reduce((a, r) => a + r.result.requests, 0)) * 1e6, 1)
     }
     const b = {
-      ...merge(rounds.filter((r) => r.who === 'bot').map((r) => r.result)),
+      ...mergeRounds(rounds.filter((r) => r.who === 'bot').map((r) => r.result)),
       cpuUs: cpuPerRequestUs('bot'),
     }
     const base = {
-      ...merge(rounds.filter((r) => r.who === 'baseline').map((r) => r.result)),
+      ...mergeRounds(rounds.filter((r) => r.who === 'baseline').map((r) => r.result)),
       cpuUs: cpuPerRequestUs('baseline'),
     }
     const tput = ratio(b.rps, base.rps)

@@ -1,8 +1,9 @@
-import { type LoadResult, load } from '../lib/load.js'
-import { robotMessage, signedHeaders } from '../lib/payload.js'
+import { type LoadResult, load, mergeRounds } from '../lib/load.js'
+import { robotMessage } from '../lib/payload.js'
 import { type BotProcess, cpuSeconds, EmulatorProcess, startBot } from '../lib/processes.js'
 import { type BenchContext, ms, perSecond, type ScenarioResult, target } from '../lib/report.js'
 import { ratio, round } from '../lib/stats.js'
+import { askOnce } from './http.js'
 
 export const ISV_ORGS = 50
 const CONNECTIONS = 32
@@ -12,22 +13,9 @@ const SHARED_ROOM = '500600700'
 const corpOf = (i: number) => `dingcorpGen${String(i).padStart(4, '0')}`
 const titleOf = (i: number) => `Org ${i} weekly sync`
 
-function mean(rs: LoadResult[], f: (r: LoadResult) => number): number {
-  return round(rs.reduce((a, r) => a + f(r), 0) / rs.length)
-}
-
 function merge(rs: LoadResult[], cpuS: number) {
-  const requests = rs.reduce((a, r) => a + r.requests, 0)
-  const seconds = rs.reduce((a, r) => a + r.seconds, 0)
-  return {
-    requests,
-    rps: round(requests / seconds, 1),
-    // Equal rounds: the mean of their percentiles is a fair summary (each round is in the JSON).
-    p50: mean(rs, (r) => r.latencyMs.p50),
-    p99: mean(rs, (r) => r.latencyMs.p99),
-    cpuUs: round((cpuS / requests) * 1e6, 1),
-    bad: rs.reduce((a, r) => a + r.non2xx + r.errors + r.unexpected, 0),
-  }
+  const m = mergeRounds(rs)
+  return { ...m, cpuUs: round((cpuS / m.requests) * 1e6, 1), bad: m.non2xx + m.errors + m.unexpected }
 }
 
 /**
@@ -56,14 +44,9 @@ export async function isvScenario(ctx: BenchContext, roundS = 4): Promise<Scenar
     ctx.log(`isv: one question from each of ${ISV_ORGS} orgs`)
     for (let i = 1; i <= ISV_ORGS; i++) {
       const { body, expect } = ask(i)
-      const res = await fetch(`${url}/dingtalk/callback`, {
-        method: 'POST',
-        headers: signedHeaders(ctx.secret),
-        body,
+      await askOnce(url, ctx.secret, body, expect).catch((err: Error) => {
+        throw new Error(`isv warm-up, ${corpOf(i)}: ${err.message}`)
       })
-      const text = await res.text()
-      if (!res.ok || !text.includes(expect))
-        throw new Error(`isv warm-up, ${corpOf(i)}: unexpected ${res.status} ${text.slice(0, 300)}`)
     }
     const warm = await emu.call<Record<string, Record<string, number>>>({ cmd: 'isvCalls' })
     const tokensPerOrg = Array.from({ length: ISV_ORGS }, (_, k) => warm[corpOf(k + 1)]?.['corp.token'] ?? 0)
