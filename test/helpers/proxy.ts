@@ -57,12 +57,13 @@ export async function startProxy(opts: TestProxyOptions = {}): Promise<TestProxy
     if (expected && auth !== expected) return 407
     return undefined
   }
-  // Once per socket: a kept-alive upstream socket is handed to many requests.
-  const track = (s: Duplex) => {
-    if (sockets.has(s)) return
+  // Once per socket (a kept-alive upstream socket is handed to many requests): true when new.
+  const track = (s: Duplex): boolean => {
+    if (sockets.has(s)) return false
     sockets.add(s)
     s.on('close', () => sockets.delete(s))
     s.on('error', () => s.destroy())
+    return true
   }
 
   const server: Server = createServer((req, res) => {
@@ -94,9 +95,7 @@ export async function startProxy(opts: TestProxyOptions = {}): Promise<TestProxy
       },
     )
     upstream.on('socket', (s: Socket) => {
-      if (sockets.has(s)) return
-      track(s)
-      s.on('connect', () => upstreamPorts.add(s.localPort as number))
+      if (track(s)) s.on('connect', () => upstreamPorts.add(s.localPort as number))
     })
     upstream.on('error', () => {
       if (!res.headersSent) res.writeHead(502)
