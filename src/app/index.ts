@@ -7,6 +7,7 @@ import type { Assembled, Feature } from '../core/feature.js'
 import { ChatSettingsStore, settingsKeyspace } from '../core/settings.js'
 import type { Deliverer } from '../core/steps/deliver.js'
 import type { FetchFn } from '../dingtalk/http.js'
+import { fetchPost, requestPost } from '../dingtalk/post.js'
 import { createOutbound } from '../dingtalk/proxy.js'
 import type { TokenProvider } from '../dingtalk/token.js'
 import type { Background } from '../features/index.js'
@@ -96,10 +97,11 @@ export async function createApp(deps: AppDeps): Promise<App> {
   // Every outbound call through the proxy, when one is configured; an injected fetch (tests) wins.
   const outbound = config.proxy ? createOutbound(config.proxy) : undefined
   const fetch = deps.fetch ?? outbound?.fetch
+  const post = deps.fetch ? fetchPost(deps.fetch) : requestPost(outbound?.dispatcher)
   const store = deps.store ?? (await openStore(config, log))
   const metrics = new Metrics({ defaults: true })
   const stats = new Stats(metrics, clock)
-  const platformDeps = { config, log, clock, fetch, store, metrics, tuning }
+  const platformDeps = { config, log, clock, fetch, post, store, metrics, tuning }
   const inbox = createInbox({ config, log, clock, store, tuning })
   metrics.inboxSource = () => inbox
   // `/status` reads the transports, which are built after the flow they feed.

@@ -10,6 +10,7 @@ import { ApiBudget, budgetKeyspace } from '../dingtalk/budget.js'
 import { CardClient } from '../dingtalk/cards.js'
 import { ConferenceClient } from '../dingtalk/conference.js'
 import { DingTalkHttp, type FetchFn } from '../dingtalk/http.js'
+import type { JsonPost } from '../dingtalk/post.js'
 import { type AccessTokens, TokenProvider, tokenKeyspace } from '../dingtalk/token.js'
 import { UsageLedger, usageKeyspace } from '../dingtalk/usage.js'
 import type { Logger } from '../logger.js'
@@ -24,6 +25,8 @@ export interface PlatformDeps {
   readonly log: Logger
   readonly clock: () => number
   readonly fetch: FetchFn | undefined
+  /** The session webhook's POST (undici's `request`, or over an injected `fetch`). */
+  readonly post: JsonPost
   readonly store: Store
   readonly metrics: Metrics
   readonly tuning: Tuning
@@ -71,7 +74,7 @@ export function sharedSending(deps: PlatformDeps): SharedSending {
   const { config, clock, store, tuning } = deps
   return {
     budget: new ApiBudget(store, config.apiQps, clock),
-    webhook: new WebhookSender(config.dingtalk.oapiBase, config.dingtalk.timeoutMs, deps.fetch),
+    webhook: new WebhookSender(config.dingtalk.oapiBase, config.dingtalk.timeoutMs, deps.post),
     pacer: new Pacer(tuning.pacing, clock),
   }
 }

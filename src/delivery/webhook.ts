@@ -1,5 +1,5 @@
 import type { Reply } from '../core/message.js'
-import type { FetchFn } from '../dingtalk/http.js'
+import { type JsonPost, PostFailedError, requestPost } from '../dingtalk/post.js'
 
 /** The answer of `POST sessionWebhook`: `{errcode, errmsg}`. */
 export interface WebhookAnswer {
@@ -29,15 +29,15 @@ export class WebhookUnavailableError extends Error {
  */
 export class WebhookSender {
   private readonly origin: string
-  private readonly fetch: FetchFn
+  private readonly send: JsonPost
 
   constructor(
     oapiBase: string,
     private readonly timeoutMs: number,
-    fetchFn?: FetchFn,
+    post?: JsonPost,
   ) {
     this.origin = new URL(oapiBase).origin
-    this.fetch = fetchFn ?? globalThis.fetch
+    this.send = post ?? requestPost()
   }
 
   /** Throws `WebhookRefusedError` for a URL outside the allowed origin. */
@@ -55,26 +55,21 @@ export class WebhookSender {
 
   async post(url: string, reply: Reply): Promise<WebhookAnswer> {
     const target = this.check(url)
-    let res: Response
+    let res: { status: number; text: string }
     try {
-      res = await this.fetch(target, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify(reply),
-        signal: AbortSignal.timeout(this.timeoutMs),
-      })
+      res = await this.send(target, JSON.stringify(reply), this.timeoutMs)
     } catch (err) {
-      const timedOut = err instanceof DOMException && err.name === 'TimeoutError'
-      throw new WebhookUnavailableError(timedOut ? 'timeout' : 'network error', { cause: err })
+      const reason = err instanceof PostFailedError ? err.reason : 'network error'
+      throw new WebhookUnavailableError(reason, { cause: err })
     }
-    const text = await res.text().catch(() => '')
+    const text = res.text
     let body: Partial<WebhookAnswer> | undefined
     try {
       body = JSON.parse(text) as Partial<WebhookAnswer>
     } catch {
       body = undefined
     }
-    if (!res.ok || typeof body?.errcode !== 'number') {
+    if (res.status < 200 || res.status > 299 || typeof body?.errcode !== 'number') {
       throw new WebhookUnavailableError(`HTTP ${res.status}${body ? '' : ' without JSON'}`)
     }
     return { errcode: body.errcode, errmsg: String(body.errmsg ?? '') }

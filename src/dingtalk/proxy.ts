@@ -81,6 +81,8 @@ export function proxyFor(settings: ProxySettings, url: URL): string | undefined 
 export interface Outbound {
   /** Like the global fetch, through the proxy `proxyFor` picks for each request's URL. */
   readonly fetch: FetchFn
+  /** The same connections for undici's own API (`requestPost`: the session webhook). */
+  readonly dispatcher: Dispatcher
   /**
    * The agent for one WebSocket to `url`: a CONNECT tunnel through its proxy, or undefined (direct).
    * `signal` destroys the tunnel's socket: the caller aborts it when the handshake fails or times
@@ -109,6 +111,7 @@ export function createOutbound(settings: ProxySettings): Outbound {
     })) as unknown as FetchFn
   return {
     fetch: fetchThrough,
+    dispatcher,
     // An arrow function: it is handed on unbound. One agent per socket, for the signal.
     wsAgent: (url, signal) => {
       const proxy = proxyFor(settings, url)

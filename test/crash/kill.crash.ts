@@ -68,7 +68,10 @@ async function rounds(t: Test, run: CrashRun): Promise<void> {
       b
         .logs()
         .filter((l) => l.msgId === s.payload.msgId)
-        .map((l) => `#${i} ${l.msg} ${l.outcome ?? ''} ${l.path ?? ''}`),
+        .map(
+          (l) =>
+            `#${i} ${l.time} ${l.msg} ${l.outcome ?? ''} ${l.path ?? ''} ${(l.err as { message?: string } | undefined)?.message ?? ''} ${l.durationMs ?? ''}`,
+        ),
     )
     const at = run.emu.replies.filter((r) => r.session === sessionOf(s.payload)).map((r) => r.at)
     t.comment(
