@@ -65,24 +65,17 @@ export function dedupe(ledger: Ledger, opts: DedupeStepOptions = {}): Step<Inbou
       await next()
       threw = false
     } finally {
-      if (retryFailed && (threw || ctx.outcome === 'failed')) {
-        await ledger
-          .forget(ctx.id)
-          .catch((err: unknown) => ctx.log.warn({ err }, 'could not forget the claim'))
-        // Not awaited: its commit is on its way either way, and a message must not hold its
-        // place in flight while the writer commits it.
-        void release(ctx)
-      } else {
-        // "Done" first, then the release, issued together (the release not awaited, as above):
-        // SQLite commits both in one batch, Redis runs them in order on one connection. Awaiting
-        // "done" before the release (a Redis round trip) was more time in which a kill answers
-        // the message twice.
-        const marked = ledger
-          .done(ctx.id)
-          .catch((err: unknown) => ctx.log.warn({ err }, 'could not mark message done'))
-        void release(ctx)
-        await marked
-      }
+      // The claim's end first, then the release, issued together: SQLite commits both in one
+      // batch, Redis runs them in order on one connection. Awaiting "done" before the release (a
+      // Redis round trip) was more time in which a kill answers the message twice. The release
+      // is not awaited: its commit is on its way either way, and a message must not hold its
+      // place in flight while the writer commits it.
+      const ended =
+        retryFailed && (threw || ctx.outcome === 'failed')
+          ? ledger.forget(ctx.id).catch((err: unknown) => ctx.log.warn({ err }, 'could not forget the claim'))
+          : ledger.done(ctx.id).catch((err: unknown) => ctx.log.warn({ err }, 'could not mark message done'))
+      void release(ctx)
+      await ended
     }
   }
 }
