@@ -104,9 +104,9 @@ module.exports = {
     },
     onlyImports(
       'emulator-beside-the-bot',
-      'src/emulator plays DingTalk; it shares only DingTalk types and the callback signature with the bot.',
+      "src/emulator plays DingTalk; it shares only DingTalk types, the callback signature and the Stream socket's write batching with the bot.",
       '^src/emulator/',
-      ['^src/emulator/', '^src/dingtalk/(errors|robot-message|signature)\\.ts$'],
+      ['^src/emulator/', '^src/dingtalk/(errors|robot-message|signature|ws-cork)\\.ts$'],
     ),
     onlyImports(
       'playground-is-thin',

@@ -4,6 +4,7 @@ import type { Duplex } from 'node:stream'
 import { Server as TlsServer } from 'node:tls'
 import type { FastifyInstance, FastifyReply } from 'fastify'
 import { type RawData, type WebSocket, WebSocketServer } from 'ws'
+import { corkForTask } from '../dingtalk/ws-cork.js'
 import {
   EVENT_TOPIC,
   type EventAckRecord,
@@ -620,6 +621,7 @@ export class StreamGateway implements EventPort {
 
   private send(live: Live, frame: string | Buffer): void {
     if (live.record.silent || live.ws.readyState !== live.ws.OPEN) return
+    corkForTask(live.ws)
     live.ws.send(frame)
   }
 

@@ -8,9 +8,10 @@ import {
 } from 'dingtalk-stream'
 import WebSocket from 'ws'
 import type { FetchFn } from '../../dingtalk/http.js'
+import { corkForTask } from '../../dingtalk/ws-cork.js'
 import type { CardAck } from './card-intake.js'
 import type { EventAck } from './event-intake.js'
-import { parseStreamFrame, sanitize } from './frames.js'
+import { parseStreamFrame, replyFrame, sanitize } from './frames.js'
 import { openGateway } from './gateway-open.js'
 
 export { GATEWAY_OPEN_PATH, GatewayOpenError } from './gateway-open.js'
@@ -322,8 +323,19 @@ export class GatewayClient extends DWClient {
 
   private ack(messageId: string): boolean {
     if (!this.isOpen) return false
-    this.socketCallBackResponse(messageId, null)
+    this.send(messageId, { response: null })
     return true
+  }
+
+  /**
+   * Every ack goes out here (the SDK's `socketCallBackResponse` calls it too). The acks of one
+   * task (the frames of one commit) leave in one write (`corkForTask`).
+   */
+  override send(messageId: string, value: unknown): void {
+    const ws = this.ws
+    if (!ws) return
+    corkForTask(ws)
+    ws.send(replyFrame(messageId, value))
   }
 
   private touch(): void {

@@ -27,6 +27,16 @@ export function parseStreamFrame(text: string): DWClientDownStream | string {
   return ok ? (frame as DWClientDownStream) : 'not a stream frame'
 }
 
+/** The reply to a frame (its ack), as the SDK's `send` builds it: `value` goes into `data` as JSON. */
+export function replyFrame(messageId: string, value: unknown): string {
+  return JSON.stringify({
+    code: 200,
+    headers: { contentType: 'application/json', messageId },
+    message: 'OK',
+    data: JSON.stringify(value),
+  })
+}
+
 /**
  * The `data` string of a robot CALLBACK frame (the JSON of platform notes §1) → the message the
  * core works with. Validated with the same schema as the HTTP callback; never throws.
