@@ -105,9 +105,9 @@ export class Inbox {
 
   /**
    * The message left: answered, or its failure logged. The delete goes to the store at once: on
-   * SQLite it joins the batch the current task's microtasks send to the writer (with the "done"
-   * marker the dedupe step wrote just before it), which commits what waits at its port together;
-   * on Redis it follows "done" on the same connection. This is the duplicate window's own part:
+   * SQLite it joins the batch committed once the current task's microtasks are through (with the
+   * "done" marker the dedupe step wrote just before it); on Redis it follows "done" on the same
+   * connection. This is the duplicate window's own part:
    * a kill before this commit answers the message again (docs/reliability.md). Measured with the
    * crash suite: releases gathered until the end of the event loop's poll phase (`setImmediate`)
    * left 33 of 1,443 messages in flight answered twice.

@@ -1,9 +1,10 @@
 import { join } from 'node:path'
-import Database from 'better-sqlite3'
+import type Database from 'better-sqlite3'
 import { KeyFilter } from './key-filter.js'
 import { type Keyspace, Keyspaces } from './keyspaces.js'
 import { MemoryStore } from './memory.js'
-import { DATA_FILE, DataFileError, describe, WriterThread } from './sqlite-file.js'
+import { Committer, type OpenFailure, openForWriting } from './sqlite-db.js'
+import { Checkpointer, DATA_FILE, DataFileError, describe } from './sqlite-file.js'
 import { NEVER, WriteQueue } from './sqlite-queue.js'
 import type { Store } from './store.js'
 
@@ -24,6 +25,8 @@ type Persistence = Keyspace['persistence']
 export interface SqliteStoreOptions {
   readonly clock?: () => number
   readonly memoryEntries?: number
+  /** How often the checkpoint thread copies the WAL back into the file (`CHECKPOINT_EVERY_MS`). */
+  readonly checkpointEveryMs?: number
 }
 
 /** Crashes the process: a store that cannot write can no longer keep its promise of durability. */
@@ -41,9 +44,10 @@ function fail(file: string, err: unknown): void {
  * may lose the last batch; `confirmed` keys (settings) resolve only once their batch is committed.
  *
  * A bounded memory front answers; the file keeps. Operations run on memory (a miss looks in the
- * file once, through a read-only connection); changes go to a writer thread (sqlite-writer.ts),
- * the only code that writes the file (measured: ~130 µs of synchronous SQLite work per message
- * when the event loop wrote, a few µs since). Open it with `SqliteStore.open`.
+ * file once); changes are committed in batches on this thread (sqlite-queue.ts), a confirmed
+ * change's batch in the task that made it, so what waits for it (a Stream ack, an inbox release)
+ * needs no round trip to another thread. WAL checkpoints, the part that fsyncs, run on a thread of
+ * their own (sqlite-checkpointer.ts). Open it with `SqliteStore.open`.
  */
 export class SqliteStore implements Store {
   readonly kind = 'sqlite'
@@ -51,17 +55,18 @@ export class SqliteStore implements Store {
   private readonly memory: MemoryStore
   private readonly stmt: Record<'one' | 'keys' | 'range', Database.Statement>
   private readonly clock: () => number
-  /** Changes on their way to the writer: reads look there before the file. */
+  /** Changes not committed yet: reads look there before the file. */
   private readonly queued: WriteQueue
   /** Every key that may have a row in the file: a miss anywhere else needs no read. */
   private readonly inFile = new KeyFilter()
+  private readonly committer: Committer
   private readonly purgeTimer: NodeJS.Timeout
   private closed = false
 
   private constructor(
     file: string,
     private readonly db: Database.Database,
-    private readonly writer: WriterThread,
+    private readonly checkpointer: Checkpointer,
     opts: SqliteStoreOptions,
   ) {
     this.clock = opts.clock ?? Date.now
@@ -70,7 +75,8 @@ export class SqliteStore implements Store {
       keys: db.prepare('SELECT key FROM kv').pluck(),
       range: db.prepare('SELECT key FROM kv WHERE key >= ? AND key < ? AND expires_at > ?').pluck(),
     }
-    this.queued = new WriteQueue(file, writer, this.clock, (err) => fail(file, err))
+    this.committer = new Committer(db)
+    this.queued = new WriteQueue(file, this.committer, this.clock, (err) => fail(file, err))
     this.memory = new MemoryStore({ clock: this.clock, maxEntries: opts.memoryEntries ?? MEMORY_ENTRIES })
     this.fillFilter()
     this.purgeTimer = setInterval(() => this.purge().catch((err) => fail(file, err)), 60_000)
@@ -78,20 +84,31 @@ export class SqliteStore implements Store {
   }
 
   /**
-   * Opens (or creates) `dir/meeting-bot.sqlite`: resolves once the writer thread has checked the
-   * file and proved it writable; a `DataFileError` otherwise, with the file left as it was.
+   * Opens (or creates) `dir/meeting-bot.sqlite`: resolves once the file is checked and proved
+   * writable and its checkpoint thread runs; a `DataFileError` otherwise, the file left as it was.
    */
   static async open(dir: string, opts: SqliteStoreOptions = {}): Promise<SqliteStore> {
     const file = join(dir, DATA_FILE)
-    const writer = await WriterThread.start(dir, file, (err) => fail(file, err))
     let db: Database.Database
     try {
-      db = new Database(file, { readonly: true, fileMustExist: true })
+      db = openForWriting(dir, file)
     } catch (err) {
-      await writer.close()
-      throw new DataFileError(file, describe(err), { cause: err })
+      const { error, directory } = err as OpenFailure
+      const problem = directory
+        ? `directory ${dir} is not writable (${(error as { code?: string }).code})`
+        : describe(error)
+      throw new DataFileError(file, problem, { cause: error })
     }
-    return new SqliteStore(file, db, writer, opts)
+    let checkpointer: Checkpointer
+    try {
+      checkpointer = await Checkpointer.start(file, (err) => fail(file, err), {
+        ...(opts.checkpointEveryMs === undefined ? {} : { everyMs: opts.checkpointEveryMs }),
+      })
+    } catch (err) {
+      db.close()
+      throw err
+    }
+    return new SqliteStore(file, db, checkpointer, opts)
   }
 
   declare(spaces: readonly Keyspace[]): void {
@@ -108,26 +125,23 @@ export class SqliteStore implements Store {
     for (const key of this.queued.withValues()) this.inFile.add(key)
   }
 
-  /** Drops expired rows from the file (on the writer thread); memory never answers with them anyway. */
-  purge(): Promise<number> {
-    return new Promise((resolve, reject) =>
-      this.writer.send({ purge: this.clock() }, (err, n) => {
-        if (err) return reject(err)
-        // The filter only grows; rebuild it from what is left once it holds more than it was made for.
-        if (this.inFile.added > this.inFile.capacity) this.fillFilter()
-        resolve(n)
-      }),
-    )
+  /** Drops expired rows from the file; memory never answers with them anyway. */
+  async purge(): Promise<number> {
+    this.flush()
+    const n = this.committer.purge(this.clock())
+    // The filter only grows; rebuild it from what is left once it holds more than it was made for.
+    if (this.inFile.added > this.inFile.capacity) this.fillFilter()
+    return n
   }
 
-  /** Sends everything changed so far to the writer, to be committed in one transaction. */
+  /** Commits everything changed so far, in one transaction. */
   flush(): void {
     this.queued.flush()
   }
 
-  /** Resolves once the writer has committed everything sent to it. */
-  written(): Promise<void> {
-    return this.writer.idle()
+  /** Resolves once everything changed so far is committed. */
+  async written(): Promise<void> {
+    this.flush()
   }
 
   /**
@@ -281,10 +295,10 @@ export class SqliteStore implements Store {
     this.queued.close()
     this.closed = true
     clearInterval(this.purgeTimer)
-    await this.written()
-    // The reader first: the writer's connection is then the last, and closing it checkpoints the WAL.
+    // This connection first: the checkpoint thread's is then the last, and closing it checkpoints
+    // the WAL away.
     this.db.close()
-    await this.writer.close()
+    await this.checkpointer.close()
     await this.memory.close()
   }
 }

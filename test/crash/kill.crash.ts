@@ -9,7 +9,7 @@ import { CrashRun } from './harness.js'
  * The crash suite: the real entry point, SIGKILLed at random moments under Stream and HTTP load
  * (and right after confirming a setting), started again on the same state. It runs on its own
  * after the other tests (`npm run test:crash`, part of `npm test`): beside another test file on
- * 2 cores, the bot's event loop and writer thread wait for a CPU, and the duplicate window it
+ * 2 cores, the bot's event loop waits for a CPU, and the duplicate window it
  * measures grows with that wait (docs/reliability.md). 12 kills per store: the duplicates come
  * in ones and threes (a kill right after a few answers went out), so the rate bound is checked on
  * about 1,400 messages in flight, not 700, where three unlucky kills decided it. `CRASH_ROUNDS`
