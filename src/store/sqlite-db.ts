@@ -1,30 +1,22 @@
 import { accessSync, constants, mkdirSync } from 'node:fs'
 import Database from 'better-sqlite3'
+import { DataFileError, describe } from './sqlite-file.js'
 
 /** A key's newest state on its way to the file: a row, or `null` for a delete. */
 export type Pending = { value: string; expiresAt: number } | null
 
-/** Why the data file could not be opened for writing: the directory, or the file itself. */
-export class OpenFailure extends Error {
-  constructor(
-    readonly error: unknown,
-    readonly directory: boolean,
-  ) {
-    super(String((error as Error)?.message ?? error))
-  }
-}
-
 /**
  * Opens (or creates) the data file for writing, on this thread: the directory, the integrity
  * check, WAL, the schema, a throwaway write that proves the file writable now rather than at the
- * first change. A file that is not ours is left exactly as it was. Throws an `OpenFailure`.
+ * first change. A file that is not ours is left exactly as it was. Throws a `DataFileError`.
  */
 export function openForWriting(dir: string, file: string): Database.Database {
   try {
     mkdirSync(dir, { recursive: true })
     accessSync(dir, constants.W_OK)
   } catch (err) {
-    throw new OpenFailure(err, true)
+    const problem = `directory ${dir} is not writable (${(err as { code?: string }).code})`
+    throw new DataFileError(file, problem, { cause: err })
   }
   let db: Database.Database | undefined
   try {
@@ -50,7 +42,7 @@ export function openForWriting(dir: string, file: string): Database.Database {
     return db
   } catch (err) {
     db?.close()
-    throw new OpenFailure(err, false)
+    throw new DataFileError(file, describe(err), { cause: err })
   }
 }
 

@@ -3,7 +3,7 @@ import type Database from 'better-sqlite3'
 import { KeyFilter } from './key-filter.js'
 import { type Keyspace, Keyspaces } from './keyspaces.js'
 import { MemoryStore } from './memory.js'
-import { Committer, type OpenFailure, openForWriting } from './sqlite-db.js'
+import { Committer, openForWriting } from './sqlite-db.js'
 import { Checkpointer, DATA_FILE, DataFileError, describe } from './sqlite-file.js'
 import { NEVER, WriteQueue } from './sqlite-queue.js'
 import type { Store } from './store.js'
@@ -89,16 +89,7 @@ export class SqliteStore implements Store {
    */
   static async open(dir: string, opts: SqliteStoreOptions = {}): Promise<SqliteStore> {
     const file = join(dir, DATA_FILE)
-    let db: Database.Database
-    try {
-      db = openForWriting(dir, file)
-    } catch (err) {
-      const { error, directory } = err as OpenFailure
-      const problem = directory
-        ? `directory ${dir} is not writable (${(error as { code?: string }).code})`
-        : describe(error)
-      throw new DataFileError(file, problem, { cause: error })
-    }
+    const db = openForWriting(dir, file)
     let checkpointer: Checkpointer
     try {
       checkpointer = await Checkpointer.start(file, (err) => fail(file, err), {
