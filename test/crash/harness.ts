@@ -42,6 +42,9 @@ export class CrashRun {
   readonly bots: Bot[] = []
   private loading = false
   private retries: RobotMessagePayload[] = []
+  /** Replies per session webhook, over the emulator's first `counted` replies. */
+  private readonly repliesBySession = new Map<string, number>()
+  private counted = 0
 
   private constructor(
     private readonly t: { teardown(fn: () => unknown): void },
@@ -167,8 +170,18 @@ export class CrashRun {
   }
 
   answers(s: Sent): number {
-    const session = sessionOf(s.payload)
-    return (s.inlineAnswer ? 1 : 0) + this.emu.replies.filter((r) => r.session === session).length
+    // Counted as the emulator records them: a scan of every reply per message would block this
+    // process (and so the emulator's answers to the bot) for tens of ms at each kill.
+    const replies = this.emu.replies
+    if (replies.length < this.counted) {
+      this.repliesBySession.clear()
+      this.counted = 0
+    }
+    for (; this.counted < replies.length; this.counted++) {
+      const session = replies[this.counted]?.session ?? ''
+      this.repliesBySession.set(session, (this.repliesBySession.get(session) ?? 0) + 1)
+    }
+    return (s.inlineAnswer ? 1 : 0) + (this.repliesBySession.get(sessionOf(s.payload)) ?? 0)
   }
 
   /**

@@ -26,12 +26,14 @@ const ROUNDS = Number(process.env.CRASH_ROUNDS ?? 12)
  */
 const WINDOW_MS = 250
 /**
- * The rate bound, pooled over both stores. Loopback on an idle machine: 0.25-0.6% (docs/reliability.md).
- * A CI run on a busier machine: 29 of 1,361 (2.1%); the five it printed had their first answer
- * between 34 ms before and 41 ms after a kill: the window is one event-loop turn plus a commit,
- * and the turn is longer when the 2 cores are shared.
+ * The rate bound, pooled over both stores: the issue's 1%. Since answers, releases and acks leave
+ * in the task of their commit (51f72ca) and the harness counts answers as they arrive (rather
+ * than pausing the emulator at each kill), runs measured 0.07-0.14% on an idle 2-core VM and
+ * 0.67% with a third process spinning on one of its cores (docs/reliability.md). What is left of
+ * the window is the webhook's round trip: an answer DingTalk took, whose response the bot had
+ * not read when it died.
  */
-const MAX_RATE = 0.04
+const MAX_RATE = 0.01
 
 /** Per store: messages in flight at its kills, how many were answered twice, their distance to a kill. */
 const suite: Array<{ store: string; inFlight: number; twice: number; gaps: number[] }> = []
