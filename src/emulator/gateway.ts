@@ -1,8 +1,7 @@
-import { randomBytes, randomUUID } from 'node:crypto'
+import { randomBytes } from 'node:crypto'
 import type { IncomingMessage } from 'node:http'
 import type { Duplex } from 'node:stream'
-import { Server as TlsServer } from 'node:tls'
-import type { FastifyInstance, FastifyReply } from 'fastify'
+import type { FastifyInstance } from 'fastify'
 import { type RawData, type WebSocket, WebSocketServer } from 'ws'
 import { corkForTask } from '../dingtalk/ws-cork.js'
 import {
@@ -14,10 +13,21 @@ import {
   eventFrame,
   subscribesTo,
 } from './events.js'
+import { GatewayDoor, type Intercept } from './gateway-door.js'
+import {
+  type AckRecord,
+  type ConnectionRecord,
+  frame,
+  frameHeaders,
+  newMessageId,
+  type PongRecord,
+  subscribesToCallback,
+  TOPIC_ROBOT,
+} from './gateway-protocol.js'
+import { ReplyBook } from './gateway-replies.js'
 
-export const GATEWAY_OPEN_PATH = '/v1.0/gateway/connections/open'
-export const GATEWAY_CONNECT_PATH = '/connect'
-export const TOPIC_ROBOT = '/v1.0/im/bot/messages/get'
+export type { AckRecord, ConnectionRecord, PongRecord } from './gateway-protocol.js'
+export { GATEWAY_CONNECT_PATH, GATEWAY_OPEN_PATH, TOPIC_ROBOT } from './gateway-protocol.js'
 
 export interface StreamGatewayOptions {
   readonly clientId: string
@@ -44,39 +54,6 @@ export interface StreamGatewayOptions {
   readonly corpId?: string
 }
 
-/** An ack the bot sent for a pushed frame. */
-export interface AckRecord {
-  readonly messageId: string
-  /** The messageId of the frame's first push, when this ack is for a re-push of it. */
-  readonly original?: string
-  readonly code: unknown
-  readonly connectionId: string
-  readonly at: number
-  /** From the latest push of that frame to this ack; undefined when the frame is unknown. */
-  readonly latencyMs: number | undefined
-  readonly frame: Record<string, unknown>
-}
-
-/** The bot's answer to a SYSTEM ping. */
-export interface PongRecord {
-  readonly messageId: string
-  readonly connectionId: string
-  readonly at: number
-  readonly sameData: boolean
-  readonly frame: Record<string, unknown>
-}
-
-export interface ConnectionRecord {
-  readonly id: string
-  readonly openedAt: number
-  closedAt: number | undefined
-  closeCode: number | undefined
-  /** Sends nothing any more, not even pongs: a half-open socket as far as the bot can tell. */
-  silent: boolean
-  /** What the open call that got this connection's ticket subscribed to. */
-  readonly subscriptions: readonly unknown[]
-}
-
 interface Live {
   readonly record: ConnectionRecord
   readonly ws: WebSocket
@@ -98,47 +75,6 @@ interface Pending {
   timer?: NodeJS.Timeout
 }
 
-type Intercept = (reply: FastifyReply) => Promise<boolean>
-
-/** Resolves `wait(key)` once `settle(key, value)` happens (or has happened). */
-class Waiters<T> {
-  private readonly waiting = new Map<string, Array<(v: T) => void>>()
-  constructor(private readonly done: Map<string, T>) {}
-
-  settle(key: string, value: T): void {
-    const list = this.waiting.get(key)
-    if (!list) return
-    this.waiting.delete(key)
-    for (const resolve of list) resolve(value)
-  }
-
-  wait(key: string, timeoutMs: number, what: string): Promise<T> {
-    const ready = this.done.get(key)
-    if (ready !== undefined) return Promise.resolve(ready)
-    return new Promise<T>((resolve, reject) => {
-      const timer = setTimeout(() => {
-        const list = this.waiting.get(key) ?? []
-        this.waiting.set(
-          key,
-          list.filter((r) => r !== done),
-        )
-        reject(new Error(`no ${what} for ${key} after ${timeoutMs} ms`))
-      }, timeoutMs)
-      const done = (v: T) => {
-        clearTimeout(timer)
-        resolve(v)
-      }
-      this.waiting.set(key, [...(this.waiting.get(key) ?? []), done])
-    })
-  }
-}
-
-let frameSeq = 0
-function newMessageId(): string {
-  frameSeq = (frameSeq + 1) % 0xfffff
-  return `${randomBytes(4).toString('hex')}_${frameSeq.toString(16)}_${Date.now().toString(16)}`
-}
-
 /**
  * The emulator's Stream-mode gateway (platform notes §3): `POST /v1.0/gateway/connections/open`
  * hands out single-use tickets, `GET /connect?ticket=` upgrades to a WebSocket speaking DingTalk's
@@ -148,30 +84,17 @@ function newMessageId(): string {
  * them, and can be turned off (`events: false`, `setEvents`).
  */
 export class StreamGateway implements EventPort {
-  readonly acks: AckRecord[] = []
-  /**
-   * Acks of EVENT frames (also in `acks`), with their status: of every push, re-pushes included,
-   * also those that arrive after another push of the event ended its re-pushes.
-   */
-  readonly eventAcks: EventAckRecord[] = []
-  readonly pongs: PongRecord[] = []
+  private readonly replies = new ReplyBook()
+  readonly acks: readonly AckRecord[] = this.replies.acks
+  /** Acks of EVENT frames (also in `acks`), with their status (`ReplyBook.eventAcks`). */
+  readonly eventAcks: readonly EventAckRecord[] = this.replies.eventAcks
+  readonly pongs: readonly PongRecord[] = this.replies.pongs
   /** Every connection ever accepted, in order, with its open and close times. */
   readonly connections: ConnectionRecord[] = []
-  /** Epoch ms of every open call, faulted or not. */
-  readonly openTimes: number[] = []
-  /** Tickets handed out, so tests can check no log ever holds one. */
-  readonly issuedTickets: string[] = []
-  /** The subscriptions of the latest successful open call. */
-  lastSubscriptions: unknown[] = []
-  openCalls = 0
-  /** Upgrade requests, whatever their outcome. */
-  handshakeAttempts = 0
   handshakes = 0
-  rejectedHandshakes = 0
   maxOpenSockets = 0
   pushed = 0
   redelivered = 0
-  duplicateAcks = 0
   /** Frames from the bot that are neither an ack nor a pong. */
   strayFrames = 0
   /** EVENT frames pushed first (not re-pushes); events with no subscribed connection; events off. */
@@ -181,19 +104,13 @@ export class StreamGateway implements EventPort {
   private eventsOn: boolean
 
   private readonly opts: Required<StreamGatewayOptions>
+  private readonly door: GatewayDoor
   private readonly wss = new WebSocketServer({ noServer: true, autoPong: false, maxPayload: 1 << 20 })
   private readonly live = new Map<string, Live>()
-  private readonly tickets = new Map<string, { expires: number; subscriptions: readonly unknown[] }>()
   private readonly pending = new Map<string, Pending>()
   /** Every EVENT push by messageId, kept after its ack: a late ack of a re-push is an event ack too. */
   private readonly eventPushes = new Map<string, EventSpec>()
-  private readonly pings = new Map<string, string>()
-  private readonly acksById = new Map<string, AckRecord>()
-  private readonly pongsById = new Map<string, PongRecord>()
-  private readonly ackWaiters = new Waiters<AckRecord>(this.acksById)
-  private readonly pongWaiters = new Waiters<PongRecord>(this.pongsById)
   private readonly connectionListeners: Array<(connectionId: string) => void> = []
-  private refuse = { count: 0, status: 503 }
   private connSeq = 0
   private pinger: NodeJS.Timeout | undefined
   private closed = false
@@ -214,7 +131,7 @@ export class StreamGateway implements EventPort {
       ...opts,
     }
     this.eventsOn = this.opts.events
-    this.route(intercept)
+    this.door = new GatewayDoor(app, intercept, this.opts)
     app.server.on('upgrade', this.onUpgrade)
     if (this.opts.pingIntervalMs > 0) {
       this.pinger = setInterval(() => this.pingAll(), this.opts.pingIntervalMs)
@@ -237,7 +154,31 @@ export class StreamGateway implements EventPort {
 
   /** Answers the next `n` handshakes with `status` even when the ticket is valid. */
   refuseHandshakes(n: number, status = 503): void {
-    this.refuse = { count: n, status }
+    this.door.refuseHandshakes(n, status)
+  }
+
+  // What the door counted: open calls, tickets, handshakes.
+  get openCalls(): number {
+    return this.door.openCalls
+  }
+  /** Epoch ms of every open call, faulted or not. */
+  get openTimes(): readonly number[] {
+    return this.door.openTimes
+  }
+  /** Tickets handed out, so tests can check no log ever holds one. */
+  get issuedTickets(): readonly string[] {
+    return this.door.issuedTickets
+  }
+  /** The subscriptions of the latest successful open call. */
+  get lastSubscriptions(): readonly unknown[] {
+    return this.door.lastSubscriptions
+  }
+  /** Upgrade requests, whatever their outcome. */
+  get handshakeAttempts(): number {
+    return this.door.handshakeAttempts
+  }
+  get rejectedHandshakes(): number {
+    return this.door.rejectedHandshakes
   }
 
   /**
@@ -321,7 +262,7 @@ export class StreamGateway implements EventPort {
     const live = this.pick(opts.connection)
     const messageId = newMessageId()
     const data = opts.data ?? JSON.stringify({ opaque: randomBytes(4).toString('hex') })
-    this.pings.set(messageId, data)
+    this.replies.pinged(messageId, data)
     this.send(live, this.systemFrame(live, 'ping', messageId, data))
     return messageId
   }
@@ -356,12 +297,16 @@ export class StreamGateway implements EventPort {
     for (const l of this.live.values()) if (!connection || l.record.id === connection) l.record.silent = true
   }
 
+  get duplicateAcks(): number {
+    return this.replies.duplicateAcks
+  }
+
   waitForAck(messageId: string, timeoutMs = 5000): Promise<AckRecord> {
-    return this.ackWaiters.wait(messageId, timeoutMs, 'ack')
+    return this.replies.waitForAck(messageId, timeoutMs)
   }
 
   waitForPong(messageId: string, timeoutMs = 5000): Promise<PongRecord> {
-    return this.pongWaiters.wait(messageId, timeoutMs, 'pong')
+    return this.replies.waitForPong(messageId, timeoutMs)
   }
 
   /** Polls `cond` every few ms until it holds. */
@@ -374,7 +319,7 @@ export class StreamGateway implements EventPort {
   }
 
   ackFor(messageId: string): AckRecord | undefined {
-    return this.acksById.get(messageId)
+    return this.replies.ackFor(messageId)
   }
 
   /** Terminates every socket and clears every timer; the HTTP server closes after this. */
@@ -391,86 +336,11 @@ export class StreamGateway implements EventPort {
     this.wss.close()
   }
 
-  private route(intercept: Intercept): void {
-    this.app.post<{ Body: unknown }>(GATEWAY_OPEN_PATH, async (req, reply) => {
-      this.openCalls++
-      this.openTimes.push(Date.now())
-      if (await intercept(reply)) return reply
-      // The SDK's own comment: without this header the gateway answers XML.
-      if (!/json/i.test(String(req.headers.accept ?? ''))) {
-        return reply.type('application/xml').send('<xml><code>notAcceptable</code></xml>')
-      }
-      const problem = this.checkOpenBody(req.body)
-      if (problem) return reply.code(400).send(errorBody(problem.code, problem.message))
-      const now = Date.now()
-      for (const [t, { expires }] of this.tickets) if (expires < now) this.tickets.delete(t)
-      const ticket = randomUUID()
-      const subscriptions = (req.body as { subscriptions: unknown[] }).subscriptions
-      this.tickets.set(ticket, { expires: now + this.opts.ticketTtlMs, subscriptions })
-      this.issuedTickets.push(ticket)
-      this.lastSubscriptions = subscriptions
-      return { endpoint: `${this.wsBase()}${GATEWAY_CONNECT_PATH}`, ticket }
-    })
-  }
-
-  private checkOpenBody(body: unknown): { code: string; message: string } | undefined {
-    const b = (body ?? {}) as Record<string, unknown>
-    if (b.clientId !== this.opts.clientId || b.clientSecret !== this.opts.clientSecret)
-      return { code: 'invalidClientIdOrSecret', message: '无效的clientId或者clientSecret' }
-    const subs = b.subscriptions
-    const valid =
-      Array.isArray(subs) &&
-      subs.length > 0 &&
-      subs.every(
-        (s: unknown) =>
-          typeof s === 'object' &&
-          s !== null &&
-          ['EVENT', 'CALLBACK', 'SYSTEM'].includes(String((s as Record<string, unknown>).type)) &&
-          typeof (s as Record<string, unknown>).topic === 'string',
-      )
-    if (!valid) return { code: 'invalidParameter', message: 'subscriptions must list {type, topic}' }
-    if (b.ua !== undefined && typeof b.ua !== 'string')
-      return { code: 'invalidParameter', message: 'ua must be a string' }
-    return undefined
-  }
-
-  private wsBase(): string {
-    const addr = this.app.server.address()
-    if (!addr || typeof addr === 'string') throw new Error('gateway: server has no TCP address')
-    const host = addr.family === 'IPv6' ? `[${addr.address}]` : addr.address
-    return `${this.app.server instanceof TlsServer ? 'wss' : 'ws'}://${host}:${addr.port}`
-  }
-
   private readonly onUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer): void => {
     socket.on('error', () => socket.destroy())
-    this.handshakeAttempts++
-    const admitted = this.admit(req.url ?? '/')
-    if (typeof admitted === 'number') this.reject(socket, admitted)
+    const admitted = this.door.admit(req.url ?? '/', this.closed)
+    if (typeof admitted === 'number') this.door.reject(socket, admitted)
     else this.wss.handleUpgrade(req, socket, head, (ws) => this.accept(ws, admitted))
-  }
-
-  /**
-   * The HTTP status that refuses this handshake, or the subscriptions of the open call that got
-   * the ticket, to accept it. Uses up the ticket.
-   */
-  private admit(path: string): number | readonly unknown[] {
-    const url = new URL(path, 'http://gateway')
-    if (url.pathname !== GATEWAY_CONNECT_PATH || this.closed) return 404
-    const ticket = url.searchParams.get('ticket') ?? ''
-    const issued = this.tickets.get(ticket)
-    this.tickets.delete(ticket)
-    if (issued === undefined || issued.expires < Date.now()) return 401
-    if (this.refuse.count > 0) {
-      this.refuse.count--
-      return this.refuse.status
-    }
-    return issued.subscriptions
-  }
-
-  private reject(socket: Duplex, status: number): void {
-    this.rejectedHandshakes++
-    socket.end(`HTTP/1.1 ${status} Refused\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`)
-    socket.destroy()
   }
 
   private accept(ws: WebSocket, subscriptions: readonly unknown[]): void {
@@ -515,15 +385,7 @@ export class StreamGateway implements EventPort {
       return
     }
     const at = Date.now()
-    const pingData = this.pings.get(messageId)
-    if (pingData !== undefined) {
-      this.pings.delete(messageId)
-      const pong = { messageId, connectionId: live.record.id, at, sameData: frame.data === pingData, frame }
-      this.pongs.push(pong)
-      this.pongsById.set(messageId, pong)
-      this.pongWaiters.settle(messageId, pong)
-      return
-    }
+    if (this.replies.pong(messageId, live.record.id, at, frame)) return
     // Any push of the frame acked ends its re-pushes, whichever messageId it carried; an event
     // acked LATER keeps them (the bot asks to be told again).
     const p = this.pending.get(messageId)
@@ -532,10 +394,6 @@ export class StreamGateway implements EventPort {
     if (p && status !== 'LATER') {
       clearTimeout(p.timer)
       for (const id of p.messageIds) this.pending.delete(id)
-    }
-    if (event) {
-      const { eventId, eventType } = event
-      this.eventAcks.push({ messageId, eventId, eventType, status, connectionId: live.record.id, at })
     }
     const original = p && p.original !== messageId ? p.original : undefined
     const ack: AckRecord = {
@@ -547,18 +405,15 @@ export class StreamGateway implements EventPort {
       latencyMs: p ? performance.now() - p.pushedAt : undefined,
       frame,
     }
-    this.acks.push(ack)
-    if (this.acksById.has(messageId)) {
-      this.duplicateAcks++
-      return
+    const eventAck = event && {
+      messageId,
+      eventId: event.eventId,
+      eventType: event.eventType,
+      status,
+      connectionId: live.record.id,
+      at,
     }
-    this.acksById.set(messageId, ack)
-    this.ackWaiters.settle(messageId, ack)
-    // Whoever waits for the first push's ack is answered by the ack of a re-push.
-    if (original && !this.acksById.has(original)) {
-      this.acksById.set(original, ack)
-      this.ackWaiters.settle(original, ack)
-    }
+    this.replies.ack(ack, eventAck)
   }
 
   private deliver(messageId: string, p: Pending, live: Live): void {
@@ -629,46 +484,13 @@ export class StreamGateway implements EventPort {
     for (const l of this.live.values()) if (!l.record.silent) this.ping({ connection: l.record.id })
   }
 
-  private headers(live: Live, messageId: string, topic: string) {
-    return {
-      appId: this.opts.clientId,
-      connectionId: live.record.id,
-      contentType: 'application/json',
-      messageId,
-      time: String(Date.now()),
-      topic,
-    }
-  }
-
   private pushFrame(live: Live, messageId: string, p: Pending): string {
-    const headers = this.headers(live, messageId, p.topic)
+    const headers = frameHeaders(this.opts.clientId, live.record.id, messageId, p.topic)
     if (p.event) return eventFrame(headers, p.event, p.event.corpId ?? this.opts.corpId, this.opts.clientId)
-    return JSON.stringify({
-      specVersion: '1.0',
-      type: 'CALLBACK',
-      headers: this.headers(live, messageId, p.topic),
-      data: p.data,
-    })
+    return frame('CALLBACK', headers, p.data)
   }
 
   private systemFrame(live: Live, topic: string, messageId: string, data: string): string {
-    return JSON.stringify({
-      specVersion: '1.0',
-      type: 'SYSTEM',
-      headers: this.headers(live, messageId, topic),
-      data,
-    })
+    return frame('SYSTEM', frameHeaders(this.opts.clientId, live.record.id, messageId, topic), data)
   }
-}
-
-/** Whether an open call's subscriptions list CALLBACK frames of this topic. */
-function subscribesToCallback(subscriptions: readonly unknown[], topic: string): boolean {
-  return subscriptions.some((s) => {
-    const sub = s as { type?: unknown; topic?: unknown }
-    return sub?.type === 'CALLBACK' && sub.topic === topic
-  })
-}
-
-function errorBody(code: string, message: string) {
-  return { code, message, requestid: randomBytes(8).toString('hex').toUpperCase() }
 }

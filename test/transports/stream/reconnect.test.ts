@@ -5,7 +5,7 @@ import { robotMessage, SECRET, startStreamStack, waitFor } from '../../helpers/i
 const ASK = ' meeting 615902734'
 
 /** Open calls in [from, to) by the gateway's clock. */
-function opensBetween(times: number[], from: number, to = Date.now()): number[] {
+function opensBetween(times: readonly number[], from: number, to = Date.now()): number[] {
   return times.filter((x) => x >= from && x < to)
 }
 
