@@ -3,6 +3,7 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify'
 import type { ApiName } from '../dingtalk/errors.js'
 import { EmulatorCards, registerCardRoutes } from './cards.js'
+import { registerConferenceApi } from './conference-api.js'
 import { FAULT_TARGETS, registerControlRoutes } from './control.js'
 import { EventPush } from './event-push.js'
 import { MeetingEvents } from './events.js'
@@ -10,7 +11,6 @@ import type { EmulatorFeed } from './feed.js'
 import { StreamGateway, type StreamGatewayOptions } from './gateway.js'
 import { type ApiAccess, EmulatorIsv, type EmulatorIsvOptions, registerIsvRoutes } from './isv.js'
 import type { EmulatorMeeting } from './meetings.js'
-import { memberModel } from './members.js'
 import { attachPlayground } from './playground.js'
 import { EmulatorClock, Timeline } from './timeline.js'
 import type { Fault, RecordedReply } from './types.js'
@@ -351,70 +351,12 @@ export class DingTalkEmulator {
       },
     )
 
-    app.get<{ Params: { code: string }; Querystring: { maxResults?: string; nextToken?: string } }>(
-      '/v1.0/conference/roomCodes/:code/infos',
-      async (req, reply) => {
-        if (await this.intercept('conference.byRoomCode', reply)) return reply
-        const scope = this.access(req.headers['x-acs-dingtalk-access-token'], reply)
-        if (!scope) return reply
-        if (!/^\d+$/.test(req.params.code)) return reply.code(400).send(this.errorBody('invalidRoomCode'))
-        const all = scope.meetings.filter((m) => m.roomCode === req.params.code)
-        if (all.some((m) => m.forbidden)) return reply.code(403).send(this.errorBody('noPermission'))
-        const size = Math.max(1, Math.min(Number(req.query.maxResults) || 20, 50))
-        const offset = Number(req.query.nextToken) || 0
-        const page = all.slice(offset, offset + size)
-        const hasMore = offset + size < all.length
-        return {
-          conferenceList: page.map(summary),
-          hasMore,
-          ...(hasMore ? { nextToken: String(offset + size) } : {}),
-          totalCount: all.length,
-        }
-      },
-    )
-
-    app.get<{ Params: { id: string } }>('/v1.0/conference/videoConferences/:id', async (req, reply) => {
-      if (await this.intercept('conference.info', reply)) return reply
-      const scope = this.access(req.headers['x-acs-dingtalk-access-token'], reply)
-      if (!scope) return reply
-      const m = scope.meetings.find((x) => x.conferenceId === req.params.id)
-      if (!m) return reply.code(404).send(this.errorBody('roomNotFound'))
-      if (m.forbidden) return reply.code(403).send(this.errorBody('noPermission'))
-      const { forbidden: _f, ...info } = m
-      return {
-        confInfo: {
-          ...info,
-          activeNum: m.activeNum ?? 0,
-          attendNum: m.attendNum ?? 0,
-          invitedNum: m.invitedNum ?? 0,
-          ...(m.status === 1 && m.endTime !== undefined ? { confDuration: m.endTime - m.startTime } : {}),
-        },
-      }
+    registerConferenceApi(app, {
+      intercept: (api, reply) => this.intercept(api, reply),
+      access: (req, reply) => this.access(req.headers['x-acs-dingtalk-access-token'], reply),
+      errorBody: (code) => this.errorBody(code),
+      now: () => this.clock.now(),
     })
-
-    // Paged like DingTalk: 128 a page by default, the first page without nextToken or with "0",
-    // and "0" once there is no further page (as in fixtures/conference-members.json).
-    app.get<{ Params: { id: string }; Querystring: { maxResults?: string; nextToken?: string } }>(
-      '/v1.0/conference/videoConferences/:id/members',
-      async (req, reply) => {
-        if (await this.intercept('conference.members', reply)) return reply
-        const scope = this.access(req.headers['x-acs-dingtalk-access-token'], reply)
-        if (!scope) return reply
-        const m = scope.meetings.find((x) => x.conferenceId === req.params.id)
-        if (!m) return reply.code(404).send(this.errorBody('roomNotFound'))
-        if (m.forbidden) return reply.code(403).send(this.errorBody('noPermission'))
-        const all = m.members ?? []
-        const size = Math.max(1, Math.min(Number(req.query.maxResults) || 128, 300))
-        const offset = Math.max(0, Math.floor(Number(req.query.nextToken) || 0))
-        const more = offset + size < all.length
-        const now = this.clock.now()
-        return {
-          memberModels: all.slice(offset, offset + size).map((x) => memberModel(x, m.conferenceId, now)),
-          nextToken: more ? String(offset + size) : '0',
-          totalCount: all.length,
-        }
-      },
-    )
 
     const robotSend =
       (api: 'robot.groupSend' | 'robot.otoSend') =>
@@ -463,21 +405,5 @@ export class DingTalkEmulator {
         return { errcode: 0, errmsg: 'ok' }
       },
     )
-  }
-}
-
-function summary(m: EmulatorMeeting) {
-  return {
-    conferenceId: m.conferenceId,
-    title: m.title,
-    roomCode: m.roomCode,
-    status: m.status,
-    startTime: m.startTime,
-    ...(m.endTime !== undefined ? { endTime: m.endTime, confDuration: m.endTime - m.startTime } : {}),
-    creatorId: m.creatorId ?? 'union0',
-    creatorNick: m.creatorNick,
-    ...(m.externalLinkUrl ? { externalLinkUrl: m.externalLinkUrl } : {}),
-    bizType: m.bizType ?? '0',
-    ...(m.scheduleConferenceId ? { scheduleConferenceId: m.scheduleConferenceId } : {}),
   }
 }
