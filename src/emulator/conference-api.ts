@@ -20,6 +20,25 @@ export interface ConferenceApiHost {
  * sees only the meetings its token opens (the app's, or in ISV mode its org's).
  */
 export function registerConferenceApi(app: FastifyInstance, host: ConferenceApiHost): void {
+  /**
+   * The conference the request names, when the call gets that far; otherwise it was answered
+   * (a fault, a bad token, 404 for an unknown id, 403 for a forbidden one) and this is undefined.
+   */
+  const conference = async (
+    api: ApiName,
+    req: FastifyRequest<{ Params: { id: string } }>,
+    reply: FastifyReply,
+  ): Promise<EmulatorMeeting | undefined> => {
+    if (await host.intercept(api, reply)) return undefined
+    const scope = host.access(req, reply)
+    if (!scope) return undefined
+    const m = scope.meetings.find((x) => x.conferenceId === req.params.id)
+    if (!m) void reply.code(404).send(host.errorBody('roomNotFound'))
+    else if (m.forbidden) void reply.code(403).send(host.errorBody('noPermission'))
+    else return m
+    return undefined
+  }
+
   app.get<{ Params: { code: string }; Querystring: { maxResults?: string; nextToken?: string } }>(
     '/v1.0/conference/roomCodes/:code/infos',
     async (req, reply) => {
@@ -43,12 +62,8 @@ export function registerConferenceApi(app: FastifyInstance, host: ConferenceApiH
   )
 
   app.get<{ Params: { id: string } }>('/v1.0/conference/videoConferences/:id', async (req, reply) => {
-    if (await host.intercept('conference.info', reply)) return reply
-    const scope = host.access(req, reply)
-    if (!scope) return reply
-    const m = scope.meetings.find((x) => x.conferenceId === req.params.id)
-    if (!m) return reply.code(404).send(host.errorBody('roomNotFound'))
-    if (m.forbidden) return reply.code(403).send(host.errorBody('noPermission'))
+    const m = await conference('conference.info', req, reply)
+    if (!m) return reply
     const { forbidden: _f, ...info } = m
     return {
       confInfo: {
@@ -66,12 +81,8 @@ export function registerConferenceApi(app: FastifyInstance, host: ConferenceApiH
   app.get<{ Params: { id: string }; Querystring: { maxResults?: string; nextToken?: string } }>(
     '/v1.0/conference/videoConferences/:id/members',
     async (req, reply) => {
-      if (await host.intercept('conference.members', reply)) return reply
-      const scope = host.access(req, reply)
-      if (!scope) return reply
-      const m = scope.meetings.find((x) => x.conferenceId === req.params.id)
-      if (!m) return reply.code(404).send(host.errorBody('roomNotFound'))
-      if (m.forbidden) return reply.code(403).send(host.errorBody('noPermission'))
+      const m = await conference('conference.members', req, reply)
+      if (!m) return reply
       const all = m.members ?? []
       const size = Math.max(1, Math.min(Number(req.query.maxResults) || 128, 300))
       const offset = Math.max(0, Math.floor(Number(req.query.nextToken) || 0))
