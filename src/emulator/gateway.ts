@@ -372,25 +372,25 @@ export class StreamGateway implements EventPort {
   }
 
   private onFrame(live: Live, data: RawData): void {
-    let frame: Record<string, unknown>
+    let msg: Record<string, unknown>
     try {
-      frame = JSON.parse(data.toString()) as Record<string, unknown>
+      msg = JSON.parse(data.toString()) as Record<string, unknown>
     } catch {
       this.strayFrames++
       return
     }
-    const messageId = (frame?.headers as { messageId?: unknown } | undefined)?.messageId
-    if (typeof messageId !== 'string' || frame.code === undefined) {
+    const messageId = (msg?.headers as { messageId?: unknown } | undefined)?.messageId
+    if (typeof messageId !== 'string' || msg.code === undefined) {
       this.strayFrames++
       return
     }
     const at = Date.now()
-    if (this.replies.pong(messageId, live.record.id, at, frame)) return
+    if (this.replies.pong(messageId, live.record.id, at, msg)) return
     // Any push of the frame acked ends its re-pushes, whichever messageId it carried; an event
     // acked LATER keeps them (the bot asks to be told again).
     const p = this.pending.get(messageId)
     const event = p?.event ?? this.eventPushes.get(messageId)
-    const status = event ? eventAckStatus(frame) : undefined
+    const status = event ? eventAckStatus(msg) : undefined
     if (p && status !== 'LATER') {
       clearTimeout(p.timer)
       for (const id of p.messageIds) this.pending.delete(id)
@@ -399,11 +399,11 @@ export class StreamGateway implements EventPort {
     const ack: AckRecord = {
       messageId,
       ...(original ? { original } : {}),
-      code: frame.code,
+      code: msg.code,
       connectionId: live.record.id,
       at,
       latencyMs: p ? performance.now() - p.pushedAt : undefined,
-      frame,
+      frame: msg,
     }
     const eventAck = event && {
       messageId,
