@@ -71,7 +71,9 @@ async function rounds(t: Test, run: CrashRun): Promise<void> {
     [],
     'nothing DingTalk handed over is lost',
   )
-  for (const s of twice.slice(0, 5)) {
+  // What the bots logged of a message, and what the emulator recorded for its chat: to read a
+  // duplicate's window, or what became of a lost message (an OpenAPI reply has no session).
+  const story = (s: (typeof handed)[number]) => {
     const lines = run.bots.flatMap((b, i) =>
       b
         .logs()
@@ -82,10 +84,11 @@ async function rounds(t: Test, run: CrashRun): Promise<void> {
         ),
     )
     const at = run.emu.replies.filter((r) => r.session === sessionOf(s.payload)).map((r) => r.at)
-    t.comment(
-      `twice: ${s.via} inline=${s.inlineAnswer} replies at ${at.join(',')} kills at ${run.killedAt.join(',')} ${lines.join(' | ')}`,
-    )
+    const inChat = run.emu.replies.filter((r) => r.conversationId === s.payload.conversationId).length
+    return `${s.via} ${s.payload.msgId} inline=${s.inlineAnswer} replies at ${at.join(',')} (OpenAPI replies in its chat: ${inChat}) kills at ${run.killedAt.join(',')} ${lines.join(' | ')}`
   }
+  for (const s of lost.slice(0, 5)) t.comment(`lost: ${story(s)}`)
+  for (const s of twice.slice(0, 5)) t.comment(`twice: ${story(s)}`)
   const gaps = twice.map((s) => {
     const first = Math.min(
       ...run.emu.replies.filter((r) => r.session === sessionOf(s.payload)).map((r) => r.at),
