@@ -68,11 +68,17 @@ export class Inbox {
   private renewal: NodeJS.Timeout | undefined
   /** The entries this instance holds: kept by it or taken over; the others are not its to release. */
   private readonly owned = new Set<string>()
+  /** Entries of this instance's that were not handled when handed over: the next walk hands them over again. */
+  private readonly again = new Set<string>()
+  /** Told when an entry waits for another walk (`retry`): the recovery schedules one. */
+  onRetry: (() => void) | undefined
   /** Deletes sent to the store and not yet through (awaited before it closes). */
   private readonly pending = new Set<Promise<void>>()
   /** Since start: messages taken over from a dead owner, and those dropped as too old. */
   taken = 0
   tooOld = 0
+  /** Since start: entries of this instance's handed over again (`retry`). */
+  retried = 0
 
   constructor(
     private readonly store: Store,
@@ -115,6 +121,7 @@ export class Inbox {
   release(msgId: string): Promise<void> {
     // Most messages were never kept (a fast HTTP answer): nothing to delete, no store call.
     if (!this.owned.delete(msgId)) return DONE
+    this.again.delete(msgId)
     const released = this.store.delete(this.key(msgId))
     this.pending.add(released)
     void released.then(
@@ -122,6 +129,18 @@ export class Inbox {
       () => this.pending.delete(released),
     )
     return released
+  }
+
+  /**
+   * The message was not handled when handed over (the de-dup ledger could not answer, or someone
+   * else held its claim): it stays in the inbox, and the next walk (`orphans`) hands it over
+   * again, where it is answered, or found answered and released. Without this, an entry this live
+   * instance holds would wait for the instance to die before anyone looked at it again.
+   */
+  retry(msgId: string): void {
+    if (!this.owned.has(msgId)) return
+    this.again.add(msgId)
+    this.onRetry?.()
   }
 
   /** Resolves once the releases asked for so far have reached the store (before it closes). */
@@ -148,29 +167,28 @@ export class Inbox {
    * Takes over every entry whose owner is gone (a previous process of this one after a crash, a
    * replica that died): they become this owner's, oldest first. Entries too old to answer are
    * dropped and logged; one that does not open (another app's key) is left alone and logged.
+   * Entries of this owner's that wait for another try (`retry`) are handed over again too.
    */
   async orphans(): Promise<Orphans> {
     const now = this.clock()
     const mine: Array<{ msg: InboundMessage; at: number }> = []
     let tooOld = 0
+    let retried = 0
     const alive = new Map<string, boolean>()
+    const again = new Set(this.again)
+    this.again.clear()
     for (const [key, raw] of await this.store.entries(inboxKeyspace.prefix)) {
       const entry = parse(raw)
       if (!entry) continue
-      if (entry.o === this.opts.owner) continue
-      let live = alive.get(entry.o)
-      if (live === undefined) {
-        live = (await this.store.get(livenessKeyspace.prefix + entry.o)) !== undefined
-        alive.set(entry.o, live)
-      }
-      if (live) continue
       const msgId = key.slice(inboxKeyspace.prefix.length)
+      const ours = entry.o === this.opts.owner
+      if (ours ? !again.has(msgId) : await this.isAlive(entry.o, alive)) continue
       if (now - entry.t > this.maxAgeMs) {
         if (await this.store.compareAndDelete(key, raw)) {
           tooOld++
           this.opts.log.warn(
             { msgId, ageMs: now - entry.t },
-            'message from before a restart is too old to answer (DingTalk drops robot messages after 30 minutes); dropped',
+            'message is too old to answer (DingTalk drops robot messages after 30 minutes); dropped',
           )
         }
         continue
@@ -182,15 +200,27 @@ export class Inbox {
       }
       // Another instance may be taking it over at the same moment: whoever swaps the owner wins.
       const taken = JSON.stringify({ ...entry, o: this.opts.owner })
-      if (await this.store.compareAndSet(key, raw, taken, this.ttl(entry.t))) {
+      if (ours || (await this.store.compareAndSet(key, raw, taken, this.ttl(entry.t)))) {
         this.owned.add(msgId)
         mine.push({ msg: JSON.parse(plain) as InboundMessage, at: entry.t })
+        if (ours) retried++
       }
     }
     mine.sort((a, b) => a.at - b.at)
-    this.taken += mine.length
+    this.taken += mine.length - retried
+    this.retried += retried
     this.tooOld += tooOld
     return { messages: mine.map((m) => m.msg), tooOld }
+  }
+
+  /** Whether `owner` still says it is alive; asked once per owner and walk. */
+  private async isAlive(owner: string, known: Map<string, boolean>): Promise<boolean> {
+    let live = known.get(owner)
+    if (live === undefined) {
+      live = (await this.store.get(livenessKeyspace.prefix + owner)) !== undefined
+      known.set(owner, live)
+    }
+    return live
   }
 }
 

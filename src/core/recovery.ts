@@ -9,17 +9,23 @@ export interface RecoveryOptions {
   readonly everyMs: number
   /** Messages recovered at once, at most (the rest wait their turn). */
   readonly concurrency: number
+  /** How long after a message was handed back (`Inbox.retry`) it is tried again. */
+  readonly retryMs?: number
 }
 
 /**
  * Answers what the inbox says is owed and nobody alive is answering: at start-up, what this
  * instance had taken before it was killed; while running (with replicas), what a dead replica
  * left. Oldest first, through the same port as any message (so de-dup, report and delivery apply),
- * a bounded number at once.
+ * a bounded number at once. A message the inbox holds for this instance and that was not handled
+ * when handed over (`Inbox.retry`) is tried again in a walk `retryMs` later.
  */
 export class Recovery {
   private timer: NodeJS.Timeout | undefined
+  private retryTimer: NodeJS.Timeout | undefined
   private running: Promise<void> | undefined
+  /** A walk was asked for while one ran: another follows it. */
+  private rerun = false
   private stopped = false
 
   constructor(
@@ -32,6 +38,7 @@ export class Recovery {
   start(): void {
     if (this.timer || this.running || this.stopped) return
     this.inbox.startLiveness()
+    this.inbox.onRetry = () => this.retrySoon()
     void this.sweep()
     if (this.opts.everyMs > 0) {
       this.timer = setInterval(() => void this.sweep(), this.opts.everyMs)
@@ -43,7 +50,9 @@ export class Recovery {
   async stop(): Promise<void> {
     this.stopped = true
     clearInterval(this.timer)
+    clearTimeout(this.retryTimer)
     this.timer = undefined
+    this.inbox.onRetry = undefined
     this.inbox.stop()
     await this.running
   }
@@ -53,12 +62,29 @@ export class Recovery {
     return this.inbox.settled()
   }
 
-  /** One walk over the inbox; a walk already running is not started twice. */
+  /** One walk over the inbox; a walk asked for while one runs follows it (never two at once). */
   sweep(): Promise<void> {
-    this.running ??= this.walk().finally(() => {
+    if (this.running) {
+      this.rerun = true
+      return this.running
+    }
+    this.running = this.walk().finally(() => {
       this.running = undefined
+      if (this.rerun && !this.stopped) {
+        this.rerun = false
+        void this.sweep()
+      }
     })
     return this.running
+  }
+
+  private retrySoon(): void {
+    if (this.retryTimer || this.stopped) return
+    this.retryTimer = setTimeout(() => {
+      this.retryTimer = undefined
+      void this.sweep()
+    }, this.opts.retryMs ?? 1000)
+    this.retryTimer.unref()
   }
 
   private async walk(): Promise<void> {

@@ -5,6 +5,7 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import t from 'tap'
 import { Inbox, inboxKeyspace, livenessKeyspace, MAX_AGE_MS } from '../../src/core/inbox.js'
 import { toInboundMessage } from '../../src/dingtalk/robot-message.js'
+import { MemoryStore } from '../../src/store/memory.js'
 import { Sealer } from '../../src/store/sealer.js'
 import { SqliteStore } from '../../src/store/sqlite.js'
 import { CLIENT_ID, captureLogger, robotMessage, SECRET, startStack, waitFor } from '../helpers/index.js'
@@ -58,5 +59,39 @@ t.test(
     const metrics = await (await fetch(`${s.url}/metrics`)).text()
     t.match(metrics, 'meetingbot_inbox_recovered 3')
     t.match(metrics, 'meetingbot_inbox_too_old 1')
+  },
+)
+
+/** A store whose de-dup claims fail the first `failures` times: the ledger "cannot answer". */
+class FlakyLedgerStore extends MemoryStore {
+  constructor(public failures: number) {
+    super()
+  }
+  override async setIfAbsent(key: string, value: string, ttlMs: number): Promise<boolean> {
+    if (key.startsWith('dedupe:') && this.failures > 0) {
+      this.failures--
+      throw new Error('ledger away')
+    }
+    return super.setIfAbsent(key, value, ttlMs)
+  }
+}
+
+t.test(
+  'a live bot: a kept message its ledger could not claim is tried again, not left until a restart',
+  async (t) => {
+    const store = new FlakyLedgerStore(2)
+    const s = await startStack(t, { store, env: { DINGTALK_TRANSPORTS: 'stream,http' } })
+    await waitFor(() => s.emu.stream.liveConnections().length === 1, 5000, 'the stream')
+    const payload = robotMessage({ text: 'help', sessionWebhook: s.emu.newSessionWebhook() })
+    await s.emu.stream.waitForAck(s.emu.stream.push(payload))
+    await s.emu.waitForReplies(1, 8000)
+    t.equal(store.failures, 0, 'the ledger failed twice first')
+    t.equal(s.capture.find('de-duplication ledger unavailable; not handled, tried again later').length, 2)
+    t.equal(s.emu.replies.length, 1, 'answered once, by the third try')
+    await waitFor(() => s.capture.find('message handled').some((l) => l.outcome === 'answered'))
+    for (let i = 0; i < 100 && (await store.entries('inbox:')).length > 0; i++) await sleep(10)
+    t.same(await store.entries('inbox:'), [], 'nothing owed any more')
+    await sleep(1200)
+    t.equal(s.emu.replies.length, 1, 'and not answered again')
   },
 )

@@ -117,3 +117,44 @@ t.test('an entry sealed with another key (another app) is left alone and logged'
   await s.set(`inbox:junk`, 'not json')
   t.same((await me.orphans()).messages, [], 'junk is skipped')
 })
+
+t.test('retry: an entry of ours not handled is handed over again by the next walk, once', async (t) => {
+  let now = 90_000_000
+  const clock = () => now
+  const s = store(clock)
+  const { inbox: me, capture } = inboxOn(s, 'me', clock)
+  let told = 0
+  me.onRetry = () => told++
+  const msg = inbound({ createAt: now } as never)
+  const other = inbound({ createAt: now } as never)
+  await me.keep(msg)
+  await me.keep(other)
+  me.retry(inbound().id)
+  t.equal(told, 0, 'an id this instance does not hold is not ours to retry')
+  me.retry(msg.id)
+  t.equal(told, 1, 'the recovery is told')
+  t.same(
+    (await me.orphans()).messages.map((m) => m.id),
+    [msg.id],
+    'handed over again; our other entry stays with its handler',
+  )
+  t.same((await me.orphans()).messages, [], 'once')
+  t.equal(me.retried, 1)
+  t.equal(me.taken, 0, 'not counted as taken over from a dead owner')
+  await me.release(msg.id)
+  t.equal(await s.get(`inbox:${msg.id}`), undefined, 'its release clears it')
+  me.retry(other.id)
+  await me.release(other.id)
+  t.same((await me.orphans()).messages, [], 'released before the walk: nothing to hand over')
+  const late = inbound({ createAt: now } as never)
+  await me.keep(late)
+  me.retry(late.id)
+  now += MAX_AGE_MS + 1
+  t.same((await me.orphans()).messages, [], 'too old by the walk...')
+  t.equal(await s.get(`inbox:${late.id}`), undefined, '...dropped')
+  t.match(
+    capture.lines.find((l) => String(l.msg).includes('too old to answer')),
+    { msgId: late.id },
+    'and logged',
+  )
+})

@@ -12,6 +12,8 @@ export interface Ledger {
 /** Where a message the bot owes an answer is recorded (`core/inbox.ts`): it leaves once answered. */
 export interface Owed {
   release(id: string): Promise<void>
+  /** Not handled now: stays owed, and is handed over again later (`Inbox.retry`). */
+  retry(id: string): void
 }
 
 export interface DedupeStepOptions {
@@ -33,7 +35,8 @@ export interface DedupeStepOptions {
  * rest of the flow is through (the answer delivered, or its failure logged), the item is marked
  * done and, for a message, leaves the inbox, in that order: a crash between the two finds it done.
  * A ledger that cannot answer means the item is not handled (handling it might handle it twice);
- * a message stays in the inbox for a later try, an event is pushed again.
+ * a message stays in the inbox for a later try, an event is pushed again. So does a message whose
+ * claim someone else holds: should that one never answer, the later try takes it over.
  */
 export function dedupe(ledger: Ledger, opts: DedupeStepOptions = {}): Step<InboundContext> {
   const { observer, inbox, retryFailed = false } = opts
@@ -48,16 +51,19 @@ export function dedupe(ledger: Ledger, opts: DedupeStepOptions = {}): Step<Inbou
     try {
       claim = await ledger.acquire(ctx.id, acquireOpts)
     } catch (err) {
-      ctx.log.error({ err }, 'de-duplication ledger unavailable; not handled')
+      ctx.log.error({ err }, 'de-duplication ledger unavailable; not handled, tried again later')
       ctx.outcome = 'failed'
+      inbox?.retry(ctx.id)
       return
     }
     if (claim !== 'claimed') {
       ctx.log.info('duplicate delivery ignored')
       observer?.duplicate(ctx)
       ctx.outcome = 'duplicate'
-      // Answered already: nothing is owed any more. Being answered elsewhere: that one clears it.
+      // Answered already: nothing is owed any more. Being answered elsewhere: looked at again later,
+      // when it is answered (and released then) or its claim has lapsed (and answered here).
       if (claim === 'answered') void release(ctx)
+      else inbox?.retry(ctx.id)
       return
     }
     let threw = true

@@ -54,8 +54,6 @@ export class Backlog {
   private handedOver = 0
   /** Other work the port does for this transport and that counts towards `maxPending` (events). */
   private held = 0
-  /** The messages this backlog holds (being kept, waiting, in flight): their redeliveries are only acked. */
-  private readonly holding = new Set<string>()
   private full = false
   private readonly perTurn: number
   private readonly cap: number
@@ -196,10 +194,7 @@ export class Backlog {
 
   private deliver(msg: InboundMessage, messageId: string): void {
     this.handedOver++
-    const settled = () => {
-      this.holding.delete(msg.id)
-      this.settled()
-    }
+    const settled = () => this.settled()
     try {
       this.port
         .handle(msg)

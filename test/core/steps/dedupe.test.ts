@@ -37,10 +37,13 @@ t.test('a ledger that cannot answer: the message is not handled (it might be ans
     done: async () => {},
     forget: async () => {},
   }
-  await dedupe(broken)(ctx, next)
+  const retried: string[] = []
+  const inbox = { release: async () => {}, retry: (id: string) => void retried.push(id) }
+  await dedupe(broken, { inbox })(ctx, next)
   t.equal(calls.n, 0)
   t.equal(ctx.outcome, 'failed')
-  t.equal(capture.find('de-duplication ledger unavailable; not handled').length, 1)
+  t.equal(capture.find('de-duplication ledger unavailable; not handled, tried again later').length, 1)
+  t.same(retried, [ctx.id], 'the message stays owed and is handed back for a later try')
 })
 
 t.test('marking done fails: logged, the message stays answered', async (t) => {
@@ -78,10 +81,12 @@ t.test(
     const store = new MemoryStore()
     const ledger = new Deduper(store)
     const released: string[] = []
+    const retried: string[] = []
     const inbox = {
       release: async (id: string) => {
         released.push(id)
       },
+      retry: (id: string) => void retried.push(id),
     }
     const msg = inbound()
     const order: string[] = []
@@ -100,6 +105,7 @@ t.test(
             order.push('released')
             released.push(id)
           },
+          retry: () => {},
         },
       },
     )
@@ -113,12 +119,12 @@ t.test(
     const elsewhere = fakeContext({ msg: busy })
     await dedupe(ledger, { inbox })(elsewhere.ctx, nextStep().next)
     t.equal(elsewhere.ctx.outcome, 'duplicate')
-    t.notOk(released.includes(busy.id), 'being answered elsewhere: its entry stays for that one to clear')
+    t.notOk(released.includes(busy.id), 'being answered elsewhere: its entry stays...')
+    t.same(retried, [busy.id], '...and is looked at again later')
+    t.notOk(retried.includes(msg.id), 'an answered one is not')
     const failing = fakeContext()
-    await dedupe(ledger, { inbox: { release: async () => Promise.reject(new Error('store away')) } })(
-      failing.ctx,
-      nextStep().next,
-    )
+    const away = { release: async () => Promise.reject(new Error('store away')), retry: () => {} }
+    await dedupe(ledger, { inbox: away })(failing.ctx, nextStep().next)
     await waitFor(() => failing.capture.find('could not clear the inbox entry').length === 1)
   },
 )
