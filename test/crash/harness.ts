@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto'
 import { setTimeout as sleep } from 'node:timers/promises'
 import type { RobotMessagePayload } from '../../src/dingtalk/robot-message.js'
 import { DingTalkEmulator } from '../../src/emulator/emulator.js'
+import type { RecordedReply } from '../../src/emulator/types.js'
 import { CLIENT_ID, fixtureMeetings, robotMessage, SECRET, signedHeaders, waitFor } from '../helpers/index.js'
 import { type BotProcess, startReplicaOnPort } from '../helpers/process.js'
 import { freePort } from '../helpers/redis.js'
@@ -12,6 +13,7 @@ type Bot = Omit<BotProcess, 'emulatorUrl'>
 interface Sent {
   readonly payload: RobotMessagePayload
   readonly via: 'stream' | 'http'
+  readonly sentAt: number
   /** The first push's frame id (stream). */
   messageId?: string
   /** The HTTP response said it has it: 200 (an inline answer, or `empty`). */
@@ -40,10 +42,16 @@ export class CrashRun {
   private bot: Bot | undefined
   /** Every bot process of the run, for their logs. */
   readonly bots: Bot[] = []
+  /** Each bot's Stream connection, by the bot's index in `bots` (for a lost message's story). */
+  readonly connections: string[] = []
   private loading = false
   private retries: RobotMessagePayload[] = []
-  /** Replies per session webhook, over the emulator's first `counted` replies. */
-  private readonly repliesBySession = new Map<string, number>()
+  /**
+   * Replies per chat, over the emulator's first `counted` replies: by session webhook, and by
+   * conversation for the robot OpenAPI's (the bot's path when a webhook fails). Every message
+   * of the run is sent in a chat of its own, so a reply in its chat is its answer.
+   */
+  private readonly repliesByChat = new Map<string, number>()
   private counted = 0
 
   private constructor(
@@ -99,6 +107,7 @@ export class CrashRun {
       15_000,
       'the bot connected its stream',
     )
+    this.connections.push(this.emu.stream.liveConnections().find((c) => !before.has(c)) ?? '?')
     const retry = this.retries
     this.retries = []
     for (const p of retry) void this.callback(p)
@@ -152,10 +161,16 @@ export class CrashRun {
     this.bot = undefined
   }
 
-  /** Waits until every message handed over has an answer (or the time is up). */
+  /**
+   * Waits until every message handed over has an answer, and every frame pushed was acked (or the
+   * time is up). A frame the killed bot never acked is still DingTalk's: pushed again, it is
+   * handed over to the last bot only then, possibly after all the others were answered; counted
+   * before its answer could come, it would look lost.
+   */
   async settle(timeoutMs = 30_000): Promise<void> {
     const deadline = Date.now() + timeoutMs
-    while (this.handed().some((s) => this.answers(s) === 0) && Date.now() < deadline) await sleep(100)
+    const owed = () => this.unacked().length > 0 || this.handed().some((s) => this.answers(s) === 0)
+    while (owed() && Date.now() < deadline) await sleep(100)
     // Room for a second answer to show up, if there were one.
     await sleep(500)
   }
@@ -169,19 +184,37 @@ export class CrashRun {
     )
   }
 
+  /** The emulator's replies in `s`'s chat (a scan: for the report, not while the bot runs). */
+  repliesTo(s: Sent): RecordedReply[] {
+    const session = sessionOf(s.payload)
+    return this.emu.replies.filter((r) =>
+      r.via === 'openapi' ? r.conversationId === s.payload.conversationId : r.session === session,
+    )
+  }
+
+  /** Stream messages DingTalk still holds: pushed, no ack yet (it pushes them again). */
+  unacked(): Sent[] {
+    return this.sent.filter(
+      (s) => s.messageId !== undefined && this.emu.stream.ackFor(s.messageId) === undefined,
+    )
+  }
+
   answers(s: Sent): number {
     // Counted as the emulator records them: a scan of every reply per message would block this
     // process (and so the emulator's answers to the bot) for tens of ms at each kill.
     const replies = this.emu.replies
     if (replies.length < this.counted) {
-      this.repliesBySession.clear()
+      this.repliesByChat.clear()
       this.counted = 0
     }
     for (; this.counted < replies.length; this.counted++) {
-      const session = replies[this.counted]?.session ?? ''
-      this.repliesBySession.set(session, (this.repliesBySession.get(session) ?? 0) + 1)
+      const r = replies[this.counted]
+      const chat = r?.via === 'openapi' ? `cid:${r.conversationId}` : `session:${r?.session}`
+      this.repliesByChat.set(chat, (this.repliesByChat.get(chat) ?? 0) + 1)
     }
-    return (s.inlineAnswer ? 1 : 0) + (this.repliesBySession.get(sessionOf(s.payload)) ?? 0)
+    const bySession = this.repliesByChat.get(`session:${sessionOf(s.payload)}`) ?? 0
+    const byOpenApi = this.repliesByChat.get(`cid:${s.payload.conversationId}`) ?? 0
+    return (s.inlineAnswer ? 1 : 0) + bySession + byOpenApi
   }
 
   /**
@@ -223,7 +256,7 @@ export class CrashRun {
       conversationId: `cidcrash${this.sent.length}`,
       sessionWebhook: this.emu.newSessionWebhook(),
     })
-    const sent: Sent = { payload, via }
+    const sent: Sent = { payload, via, sentAt: Date.now() }
     this.sent.push(sent)
     if (via === 'stream') {
       try {

@@ -3,7 +3,6 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import t, { type Test } from 'tap'
 import { tempDir } from '../helpers/process.js'
 import { REDIS_URL, rawRedis, redisUnreachable, uniquePrefix } from '../helpers/redis.js'
-import { sessionOf } from '../helpers/replicas.js'
 import { CrashRun } from './harness.js'
 
 /**
@@ -63,7 +62,7 @@ async function rounds(t: Test, run: CrashRun): Promise<void> {
   t.comment(
     `${ROUNDS} kills; sent ${run.sent.length}, handed over ${handed.length}, in flight at the kills ` +
       `${run.inFlightAtKills.join('+')} = ${inFlight}; lost ${lost.length}, answered twice ${twice.length}; ` +
-      `frames re-pushed ${run.emu.stream.redelivered}`,
+      `frames re-pushed ${run.emu.stream.redelivered}, still unacked ${run.unacked().length}`,
   )
   t.ok(inFlight > 0, 'messages were in flight when the process died (the test bites)')
   t.same(
@@ -77,22 +76,25 @@ async function rounds(t: Test, run: CrashRun): Promise<void> {
     const lines = run.bots.flatMap((b, i) =>
       b
         .logs()
-        .filter((l) => l.msgId === s.payload.msgId)
+        .filter(
+          (l) => l.msgId === s.payload.msgId || (s.messageId !== undefined && l.messageId === s.messageId),
+        )
         .map(
           (l) =>
             `#${i} ${l.time} ${l.msg} ${l.outcome ?? ''} ${l.path ?? ''} ${(l.err as { message?: string } | undefined)?.message ?? ''} ${l.durationMs ?? ''}`,
         ),
     )
-    const at = run.emu.replies.filter((r) => r.session === sessionOf(s.payload)).map((r) => r.at)
-    const inChat = run.emu.replies.filter((r) => r.conversationId === s.payload.conversationId).length
-    return `${s.via} ${s.payload.msgId} inline=${s.inlineAnswer} replies at ${at.join(',')} (OpenAPI replies in its chat: ${inChat}) kills at ${run.killedAt.join(',')} ${lines.join(' | ')}`
+    const at = run.repliesTo(s).map((r) => `${r.at} (${r.via})`)
+    const ack = s.messageId === undefined ? undefined : run.emu.stream.ackFor(s.messageId)
+    const acked = ack
+      ? `acked at ${ack.at} by bot #${run.connections.indexOf(ack.connectionId)}${ack.original ? ' (a re-push)' : ''}`
+      : 'not acked'
+    return `${s.via} ${s.payload.msgId} sent at ${s.sentAt}, ${acked} inline=${s.inlineAnswer} replies at ${at.join(',')} kills at ${run.killedAt.join(',')} ${lines.join(' | ')}`
   }
   for (const s of lost.slice(0, 5)) t.comment(`lost: ${story(s)}`)
   for (const s of twice.slice(0, 5)) t.comment(`twice: ${story(s)}`)
   const gaps = twice.map((s) => {
-    const first = Math.min(
-      ...run.emu.replies.filter((r) => r.session === sessionOf(s.payload)).map((r) => r.at),
-    )
+    const first = Math.min(...run.repliesTo(s).map((r) => r.at))
     // An inline first answer has no emulator time: it went out in the HTTP response, in the window too.
     if (!Number.isFinite(first)) return 0
     return Math.min(...run.killedAt.map((k) => Math.abs(first - k)))
