@@ -1,11 +1,11 @@
-import { type Flight, LocalFlight } from '../core/flight.js'
+import type { Flight } from '../core/flight.js'
 import type { Keyspace } from '../store/keyspaces.js'
 import { Sealer } from '../store/sealer.js'
 import type { Store } from '../store/store.js'
 import { DingTalkApiError } from './errors.js'
 import type { DingTalkHttp } from './http.js'
 import type { SuiteTickets } from './suite-ticket.js'
-import type { AccessTokens } from './token.js'
+import { type AccessTokens, type IssuedToken, issued, TokenCache } from './token-cache.js'
 
 /** The store key of one org's shared token. Its value is sealed. */
 export const corpTokenKey = (corpId: string): string => `corp-token:${corpId}`
@@ -56,46 +56,33 @@ export interface CorpTokenProviderOptions {
   readonly shared?: { readonly store: Store; readonly flight: Flight }
 }
 
-interface Cached {
-  readonly corpId: string
-  readonly token: string
-  readonly expiresAt: number
-  /** The margin before expiry, at most half the lifetime. */
-  readonly refreshAt: number
-}
-
 /**
  * An ISV app's access token for each org that authorized it: `POST /v1.0/oauth2/corpAccessToken`
- * with the latest suite ticket. Cached per org until shortly before expiry; concurrent callers for
- * one org share one fetch (across instances with `shared`); a failed fetch is not cached.
+ * with the latest suite ticket, each org's kept as every DingTalk token is (`TokenCache`): one
+ * fetch per org for all callers (across instances with `shared`), cached until shortly before it
+ * expires, sealed with the org's id in it (a value copied under another org's key is refused).
  */
 export class CorpTokenProvider {
-  private readonly cached = new Map<string, Cached>()
-  /** Per org, the token DingTalk last rejected: never taken from the shared store again. */
-  private readonly rejected = new Map<string, string>()
-  private readonly local = new LocalFlight()
+  private readonly orgs = new Map<string, TokenCache>()
   private readonly clock: () => number
-  private readonly margin: number
   private readonly seal: Sealer
 
   constructor(private readonly opts: CorpTokenProviderOptions) {
     this.clock = opts.clock ?? Date.now
-    this.margin = opts.refreshMarginMs ?? 5 * 60_000
     this.seal = new Sealer(opts.suiteSecret, opts.suiteKey, 'corp-access-token-cache')
   }
 
   /** One org's tokens, as an authenticated API client takes them. */
   forOrg(corpId: string): AccessTokens {
-    return {
-      get: () => this.get(corpId),
-      invalidate: (token) => this.invalidate(corpId, token),
-      status: () => this.status(corpId),
-    }
+    return this.org(corpId)
+  }
+
+  get(corpId: string): Promise<string> {
+    return this.org(corpId).get()
   }
 
   status(corpId: string): { valid: boolean; expiresAt: number | undefined } {
-    const c = this.cached.get(corpId)
-    return { valid: !!c && this.clock() < c.expiresAt, expiresAt: c?.expiresAt }
+    return this.orgs.get(corpId)?.status() ?? { valid: false, expiresAt: undefined }
   }
 
   /**
@@ -103,54 +90,38 @@ export class CorpTokenProvider {
    * store is dropped only while it still holds the rejected token).
    */
   invalidate(corpId: string, token: string): void {
-    const c = this.cached.get(corpId)
-    if (c?.token === token) this.cached.delete(corpId)
-    this.rejected.set(corpId, token)
+    this.org(corpId).invalidate(token)
   }
 
   /** The org removed the app (`org_suite_relieve`): its token is forgotten here and in the store. */
   async forget(corpId: string): Promise<void> {
-    this.cached.delete(corpId)
-    await this.opts.shared?.store.delete(corpTokenKey(corpId)).catch(() => undefined)
+    const cache = this.orgs.get(corpId) ?? this.cacheFor(corpId)
+    this.orgs.delete(corpId)
+    await cache.forget()
   }
 
-  async get(corpId: string): Promise<string> {
-    const c = this.cached.get(corpId)
-    if (c && this.clock() < c.refreshAt) return c.token
-    return this.local.run(corpId, () => this.obtain(corpId))
-  }
-
-  private async obtain(corpId: string): Promise<string> {
-    const shared = this.opts.shared
-    if (!shared) return this.fetch(corpId)
-    return (
-      (await this.fromStore(corpId)) ??
-      shared.flight.run(
-        corpTokenKey(corpId),
-        async () => (await this.fromStore(corpId)) ?? this.fetch(corpId),
-      )
-    )
-  }
-
-  /** A fresh token of this org that another instance (or we) put in the shared store, if any. */
-  private async fromStore(corpId: string): Promise<string | undefined> {
-    const sealed = await this.opts.shared?.store.get(corpTokenKey(corpId)).catch(() => undefined)
-    const c = sealed ? parseCached(this.seal.open(sealed)) : undefined
-    // The org is sealed in too: a value copied under another org's key is not that org's token.
-    if (
-      !c ||
-      c.corpId !== corpId ||
-      typeof c.token !== 'string' ||
-      this.clock() >= c.refreshAt ||
-      c.token === this.rejected.get(corpId)
-    ) {
-      return undefined
+  private org(corpId: string): TokenCache {
+    let cache = this.orgs.get(corpId)
+    if (!cache) {
+      cache = this.cacheFor(corpId)
+      this.orgs.set(corpId, cache)
     }
-    this.cached.set(corpId, c)
-    return c.token
+    return cache
   }
 
-  private async fetch(corpId: string): Promise<string> {
+  private cacheFor(corpId: string): TokenCache {
+    return new TokenCache({
+      key: corpTokenKey(corpId),
+      subject: corpId,
+      seal: this.seal,
+      clock: this.clock,
+      refreshMarginMs: this.opts.refreshMarginMs ?? 5 * 60_000,
+      shared: this.opts.shared,
+      fetch: () => this.fetch(corpId),
+    })
+  }
+
+  private async fetch(corpId: string): Promise<IssuedToken> {
     const ticket = await this.opts.tickets.latest()
     if (!ticket) throw new NoSuiteTicketError()
     const res = await this.opts.http
@@ -172,30 +143,6 @@ export class CorpTokenProvider {
           throw new OrgNotAuthorizedError(corpId, { cause: err })
         throw err
       })
-    if (typeof res.accessToken !== 'string' || !res.accessToken)
-      throw new Error('corp token response has no accessToken')
-    const ttl = (typeof res.expireIn === 'number' && res.expireIn > 0 ? res.expireIn : 7200) * 1000
-    const now = this.clock()
-    const c: Cached = {
-      corpId,
-      token: res.accessToken,
-      expiresAt: now + ttl,
-      refreshAt: now + ttl - Math.min(this.margin, ttl / 2),
-    }
-    this.cached.set(corpId, c)
-    // Lives exactly as long as the token; a failed write only costs other instances a fetch.
-    await this.opts.shared?.store
-      .set(corpTokenKey(corpId), this.seal.seal(JSON.stringify(c)), ttl)
-      .catch(() => undefined)
-    return res.accessToken
-  }
-}
-
-function parseCached(plain: string | undefined): Cached | undefined {
-  if (plain === undefined) return undefined
-  try {
-    return JSON.parse(plain) as Cached
-  } catch {
-    return undefined
+    return issued(res, 'corp token')
   }
 }

@@ -186,4 +186,15 @@ t.test('two instances on Redis: one fetch per org for all, sealed per org', asyn
   const tokenC = await instance(c.store).get('dingcorpC3')
   t.not(tokenC, tokenA)
   t.equal(emu.isv.count('dingcorpC3'), 1, 'org C fetched its own')
+
+  // DingTalk rejects org A's token: the shared copy that holds it goes, and nobody takes it again.
+  pa.invalidate(CORP_A, tokenA)
+  for (let i = 0; i < 100 && (await a.raw.get(a.namespace + corpTokenKey(CORP_A))) !== null; i++) {
+    await new Promise((r) => setTimeout(r, 10))
+  }
+  t.equal(await a.raw.get(a.namespace + corpTokenKey(CORP_A)), null, 'the shared copy is dropped')
+  const next = await instance(b.store).get(CORP_A)
+  t.not(next, tokenA, 'an instance starting now does not find the rejected token in Redis...')
+  t.equal(emu.isv.count(CORP_A), 2, '...it fetches a new one')
+  t.equal(await pa.get(CORP_A), next, 'which the instance that was refused then reads')
 })
