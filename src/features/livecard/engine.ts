@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto'
+import { BackgroundLoop } from '../../core/background-loop.js'
 import type { Logger } from '../../logger.js'
 import type { CardApi, LiveCard, LiveState, MeetingFeed, WatchToggle } from './model.js'
 import type { LiveCardStore } from './store.js'
@@ -21,7 +22,6 @@ export interface LiveCardSettings {
 
 /** A running meeting's elapsed time alone refreshes a card this often (every change sooner). */
 export const CLOCK_REFRESH_MS = 10 * 60_000
-const STOP_WAIT_MS = 5000
 
 export interface LiveCardEngineDeps {
   readonly store: LiveCardStore
@@ -45,12 +45,16 @@ export type PassResult = 'updated' | 'frozen' | 'unchanged' | 'waiting' | 'skipp
  */
 export class LiveCardEngine {
   readonly owner = randomBytes(6).toString('hex')
-  private timer: NodeJS.Timeout | undefined
-  private ticking: Promise<void> | undefined
-  private readonly inFlight = new Set<Promise<unknown>>()
-  private stopped = false
+  private readonly loop: BackgroundLoop
 
-  constructor(private readonly deps: LiveCardEngineDeps) {}
+  constructor(private readonly deps: LiveCardEngineDeps) {
+    this.loop = new BackgroundLoop({
+      pass: () => this.pass(),
+      everyMs: () => this.tickMs,
+      log: deps.log,
+      name: 'live card',
+    })
+  }
 
   get budget(): number {
     return Math.floor(this.deps.settings.monthlyQuota * this.deps.settings.quotaShare)
@@ -62,25 +66,16 @@ export class LiveCardEngine {
   }
 
   start(): void {
-    if (this.timer || this.stopped) return
-    this.timer = setInterval(() => void this.tick(), this.tickMs)
-    this.timer.unref()
+    this.loop.start()
   }
 
-  async stop(): Promise<void> {
-    this.stopped = true
-    clearInterval(this.timer)
-    this.timer = undefined
-    const all = Promise.allSettled([this.ticking, ...this.inFlight])
-    await Promise.race([all, new Promise((r) => setTimeout(r, STOP_WAIT_MS).unref())])
+  stop(): Promise<void> {
+    return this.loop.stop()
   }
 
   /** Runs `work` in the background (a click's slow part), counted for `stop`. */
   background(work: () => Promise<unknown>): void {
-    if (this.stopped) return
-    const p = work().catch((err: unknown) => this.deps.log.warn({ err }, 'live card: background work failed'))
-    this.inFlight.add(p)
-    void p.finally(() => this.inFlight.delete(p))
+    this.loop.background(work)
   }
 
   async spentOut(): Promise<boolean> {
@@ -89,11 +84,7 @@ export class LiveCardEngine {
 
   /** One pass over every live card. Never overlaps. */
   tick(): Promise<void> {
-    if (this.ticking || this.stopped) return this.ticking ?? Promise.resolve()
-    this.ticking = this.pass().finally(() => {
-      this.ticking = undefined
-    })
-    return this.ticking
+    return this.loop.tick()
   }
 
   private async pass(): Promise<void> {
@@ -110,7 +101,7 @@ export class LiveCardEngine {
     const spent = await this.spentOut()
     const frozen = new Set<string>()
     for (const card of cards) {
-      if (this.stopped) return
+      if (this.loop.stopped) return
       const id = card.conferenceId
       if (!states.has(id)) {
         states.set(

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto'
+import { BackgroundLoop } from '../../core/background-loop.js'
 import type { Reply } from '../../core/message.js'
 import type { ConferenceClient, ConferenceInfo } from '../../dingtalk/conference.js'
 import { MEMBER_PAGE_SIZE } from '../../dingtalk/conference.js'
@@ -50,7 +51,6 @@ export interface WatchStatus {
 
 const FINAL_LOCK_MS = 60_000
 /** Bound on waiting for polls and notices in flight at shutdown. */
-const STOP_WAIT_MS = 5000
 
 /**
  * The watches' background work: polls each watched meeting when its lease says it is due (one
@@ -60,14 +60,17 @@ const STOP_WAIT_MS = 5000
 export class WatchEngine {
   readonly owner = randomBytes(6).toString('hex')
   private readonly notifier: Notifier
-  private timer: NodeJS.Timeout | undefined
-  private ticking: Promise<void> | undefined
-  private readonly inFlight = new Set<Promise<unknown>>()
+  private readonly loop: BackgroundLoop
   /** Started notices known sent (this process), so a running meeting's ticks skip the store. */
   private readonly sentStarted = new Set<string>()
-  private stopped = false
 
   constructor(private readonly deps: EngineDeps) {
+    this.loop = new BackgroundLoop({
+      pass: () => this.pass(),
+      everyMs: () => this.tickMs,
+      log: deps.log,
+      name: 'watch',
+    })
     this.notifier = new Notifier(deps.store, deps.notices, this.owner, deps.retryBaseMs)
   }
 
@@ -81,18 +84,12 @@ export class WatchEngine {
   }
 
   start(): void {
-    if (this.timer || this.stopped) return
-    this.timer = setInterval(() => void this.tick(), this.tickMs)
-    this.timer.unref()
+    this.loop.start()
   }
 
   /** Stops polling; waits (bounded) for the polls and notices in flight. */
-  async stop(): Promise<void> {
-    this.stopped = true
-    clearInterval(this.timer)
-    this.timer = undefined
-    const all = Promise.allSettled([this.ticking, ...this.inFlight])
-    await Promise.race([all, new Promise((r) => setTimeout(r, STOP_WAIT_MS).unref())])
+  stop(): Promise<void> {
+    return this.loop.stop()
   }
 
   /**
@@ -100,10 +97,7 @@ export class WatchEngine {
    * recorded is sent by the next pass (after a restart, or by another replica).
    */
   background(work: () => Promise<unknown>): void {
-    if (this.stopped) return
-    const p = work().catch((err: unknown) => this.deps.log.warn({ err }, 'watch: background work failed'))
-    this.inFlight.add(p)
-    void p.finally(() => this.inFlight.delete(p))
+    this.loop.background(work)
   }
 
   async spentOut(): Promise<boolean> {
@@ -124,11 +118,7 @@ export class WatchEngine {
 
   /** One pass over every watched meeting: poll what is due, send what is owed. Never overlaps. */
   tick(): Promise<void> {
-    if (this.ticking || this.stopped) return this.ticking ?? Promise.resolve()
-    this.ticking = this.pass().finally(() => {
-      this.ticking = undefined
-    })
-    return this.ticking
+    return this.loop.tick()
   }
 
   private async pass(): Promise<void> {
@@ -152,7 +142,7 @@ export class WatchEngine {
         byConference.set(f.conferenceId, { watches: [], snapshot: f.snapshot })
     }
     for (const [conferenceId, { watches, snapshot }] of byConference) {
-      if (this.stopped) return
+      if (this.loop.stopped) return
       try {
         const track = (await store.track(conferenceId)) ?? (await store.ensureTrack(snapshot))
         await this.poll(track, watches)
