@@ -14,11 +14,12 @@ import { UsageLedger } from '../dingtalk/usage.js'
 import type { Background } from '../features/index.js'
 import { isvFeature } from '../features/isv/index.js'
 import type { CheckResult } from '../ops/readiness.js'
+import { FlowCounts } from '../ops/stats.js'
 import type { Keyspace } from '../store/keyspaces.js'
 import { ScopedStore } from '../store/scoped.js'
 import type { Store } from '../store/store.js'
 import { type FeatureWiring, wireFeatures } from './features.js'
-import { OrgCounts, OrgObserver } from './org-stats.js'
+import { OrgObserver } from './org-stats.js'
 import { type InnerFlows, innerFlows, type Scoping } from './pipeline.js'
 import {
   dingtalkHttp,
@@ -35,7 +36,7 @@ export interface OrgTenant extends Tenant {
   readonly flows: InnerFlows
   readonly settings: ChatSettingsStore
   readonly platform: OrgPlatform
-  readonly counts: OrgCounts
+  readonly counts: FlowCounts
 }
 
 export interface IsvDeps {
@@ -105,7 +106,7 @@ export function createIsv(deps: IsvDeps): Isv {
       userIdType: 2,
     })
     const settings = new ChatSettingsStore(orgStore, defaults)
-    const counts = new OrgCounts()
+    const counts = new FlowCounts()
     const wired = wireFeatures({
       ...deps.platform,
       log: log.child({ corpId }),

@@ -18,14 +18,48 @@ export interface EventCounts {
   failed: number
 }
 
-/** Counts what the bot does, for `/status` and Prometheus at once. */
-export class Stats implements FlowObserver {
-  handledCount = 0
+/**
+ * What `/status` shows of the flow: messages handled and failed, duplicates, rate-limited, and
+ * the platform events. The app's (`Stats`) and, for a third-party app, each org's own
+ * (`app/org-stats.ts`): an org's admins see their org's figures, never the app's or another's.
+ */
+export class FlowCounts {
+  handled = 0
   failed = 0
   duplicates = 0
-  rateLimitedCount = 0
-  readonly lastMessageAt: Partial<Record<TransportKind, number>> = {}
+  rateLimited = 0
   readonly events: EventCounts = { received: 0, handled: 0, duplicates: 0, ignored: 0, failed: 0 }
+
+  message(r: HandledReport): void {
+    this.handled++
+    if (r.outcome === 'failed') this.failed++
+  }
+
+  event(r: EventReport): void {
+    this.events.received++
+    if (r.outcome === 'duplicate') this.events.duplicates++
+    else this.events[r.outcome]++
+  }
+
+  counts(): { handled: number; failed: number; duplicates: number; rateLimited: number } {
+    return {
+      handled: this.handled,
+      failed: this.failed,
+      duplicates: this.duplicates,
+      rateLimited: this.rateLimited,
+    }
+  }
+
+  /** A third-party app's org always takes events (its suite ticket comes as one). */
+  eventCounts(): Readonly<EventCounts> {
+    return { ...this.events }
+  }
+}
+
+/** Counts what the bot does, for `/status` and Prometheus at once. */
+export class Stats implements FlowObserver {
+  readonly tally = new FlowCounts()
+  readonly lastMessageAt: Partial<Record<TransportKind, number>> = {}
   /** The event types the features handle: their own metrics label; anything else is `other`. */
   private eventTypes: ReadonlySet<string> = new Set()
   private eventsSubscribed = false
@@ -35,9 +69,18 @@ export class Stats implements FlowObserver {
     private readonly clock: () => number = Date.now,
   ) {}
 
+  get handledCount(): number {
+    return this.tally.handled
+  }
+  get rateLimitedCount(): number {
+    return this.tally.rateLimited
+  }
+  get events(): Readonly<EventCounts> {
+    return this.tally.events
+  }
+
   handled(ctx: InboundContext, r: HandledReport): void {
-    this.handledCount++
-    if (r.outcome === 'failed') this.failed++
+    this.tally.message(r)
     this.lastMessageAt[ctx.transport] = this.clock()
     this.metrics.messages.inc({ transport: ctx.transport, command: r.command, outcome: r.outcome })
     if (r.path || r.outcome === 'failed') this.metrics.replies.inc({ path: r.path ?? 'failed' })
@@ -45,14 +88,12 @@ export class Stats implements FlowObserver {
   }
 
   duplicate(ctx: InboundContext): void {
-    this.duplicates++
+    this.tally.duplicates++
     this.metrics.dedupeHits.inc({ transport: ctx.transport })
   }
 
   event(_ctx: InboundContext, r: EventReport): void {
-    this.events.received++
-    if (r.outcome === 'duplicate') this.events.duplicates++
-    else this.events[r.outcome]++
+    this.tally.event(r)
     const type = this.eventTypes.has(r.eventType) ? r.eventType : 'other'
     this.metrics.events.inc({ type, outcome: r.outcome })
   }
@@ -70,21 +111,16 @@ export class Stats implements FlowObserver {
 
   /** For `/status`. */
   counts(): { handled: number; failed: number; duplicates: number; rateLimited: number } {
-    return {
-      handled: this.handledCount,
-      failed: this.failed,
-      duplicates: this.duplicates,
-      rateLimited: this.rateLimitedCount,
-    }
+    return this.tally.counts()
   }
 
   /** For `/status`: undefined while no transport subscribed to events (no feature handles any). */
   eventCounts(): Readonly<EventCounts> | undefined {
-    return this.eventsSubscribed ? { ...this.events } : undefined
+    return this.eventsSubscribed ? this.tally.eventCounts() : undefined
   }
 
   rateLimited(_ctx: InboundContext, action: 'refused' | 'ignored'): void {
-    this.rateLimitedCount++
+    this.tally.rateLimited++
     this.metrics.rateLimited.inc({ action })
   }
 }

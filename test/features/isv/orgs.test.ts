@@ -84,6 +84,8 @@ t.test('/status: per-org figures, to that org’s admins only', async (t) => {
   t.match(alpha.text, /conference\.byRoomCode[^\n]*\b1\b/, 'org A counts its own call')
   t.match(beta.text, /conference\.byRoomCode[^\n]*\b2\b/, 'org B its own two')
   t.notMatch(alpha.text, /conference\.byRoomCode[^\n]*\b3\b/, 'never the app’s total')
+  t.match(alpha.text, /\b1 handled, 0 failed/, 'and its own messages: A asked once...')
+  t.match(beta.text, /\b2 handled, 0 failed/, '...B twice')
   const user = await s.ask(ALPHA, '/status')
   t.notMatch(user.text, /conference\.byRoomCode/, 'a member of A is no admin')
   t.match(
