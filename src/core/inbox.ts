@@ -60,6 +60,8 @@ export interface Orphans {
   readonly messages: InboundMessage[]
   /** Dropped as too old to answer (logged each). */
   readonly tooOld: number
+  /** Of `messages`, this instance's own, handed over again (`retry`), not taken from a dead owner. */
+  readonly retried: number
 }
 
 export class Inbox {
@@ -210,7 +212,7 @@ export class Inbox {
     this.taken += mine.length - retried
     this.retried += retried
     this.tooOld += tooOld
-    return { messages: mine.map((m) => m.msg), tooOld }
+    return { messages: mine.map((m) => m.msg), tooOld, retried }
   }
 
   /** Whether `owner` still says it is alive; asked once per owner and walk. */

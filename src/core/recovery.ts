@@ -92,11 +92,15 @@ export class Recovery {
     try {
       const orphans = await this.inbox.orphans()
       found = orphans.messages
-      if (found.length > 0 || orphans.tooOld > 0) {
+      const recovered = found.length - orphans.retried
+      if (recovered > 0 || orphans.tooOld > 0) {
         this.opts.log.info(
-          { recovered: found.length, tooOld: orphans.tooOld },
+          { recovered, tooOld: orphans.tooOld },
           'answering messages left unanswered by a stopped instance',
         )
+      }
+      if (orphans.retried > 0) {
+        this.opts.log.info({ retried: orphans.retried }, 'trying again messages not handled before')
       }
     } catch (err) {
       this.opts.log.error({ err }, 'could not read the inbox; trying again later')

@@ -88,6 +88,12 @@ t.test(
     t.equal(store.failures, 0, 'the ledger failed twice first')
     t.equal(s.capture.find('de-duplication ledger unavailable; not handled, tried again later').length, 2)
     t.equal(s.emu.replies.length, 1, 'answered once, by the third try')
+    t.equal(s.capture.find('trying again messages not handled before').length, 2, 'each try logged...')
+    t.equal(
+      s.capture.find('answering messages left unanswered by a stopped instance').length,
+      0,
+      '...not as a dead instance’s messages',
+    )
     await waitFor(() => s.capture.find('message handled').some((l) => l.outcome === 'answered'))
     for (let i = 0; i < 100 && (await store.entries('inbox:')).length > 0; i++) await sleep(10)
     t.same(await store.entries('inbox:'), [], 'nothing owed any more')
