@@ -40,12 +40,10 @@ export class OrgObserver implements FlowObserver {
   }
   duplicate(ctx: InboundContext): void {
     this.app.duplicate(ctx)
-    const counts = this.countsOf(corpOf(ctx))
-    if (counts) counts.duplicates++
+    this.countsOf(corpOf(ctx))?.duplicate()
   }
   rateLimited(ctx: InboundContext, action: 'refused' | 'ignored'): void {
     this.app.rateLimited(ctx, action)
-    const counts = this.countsOf(corpOf(ctx))
-    if (counts) counts.rateLimited++
+    this.countsOf(corpOf(ctx))?.rateLimit()
   }
 }

@@ -35,6 +35,14 @@ export class FlowCounts {
     if (r.outcome === 'failed') this.failed++
   }
 
+  duplicate(): void {
+    this.duplicates++
+  }
+
+  rateLimit(): void {
+    this.rateLimited++
+  }
+
   event(r: EventReport): void {
     this.events.received++
     if (r.outcome === 'duplicate') this.events.duplicates++
@@ -69,16 +77,6 @@ export class Stats implements FlowObserver {
     private readonly clock: () => number = Date.now,
   ) {}
 
-  get handledCount(): number {
-    return this.tally.handled
-  }
-  get rateLimitedCount(): number {
-    return this.tally.rateLimited
-  }
-  get events(): Readonly<EventCounts> {
-    return this.tally.events
-  }
-
   handled(ctx: InboundContext, r: HandledReport): void {
     this.tally.message(r)
     this.lastMessageAt[ctx.transport] = this.clock()
@@ -88,7 +86,7 @@ export class Stats implements FlowObserver {
   }
 
   duplicate(ctx: InboundContext): void {
-    this.tally.duplicates++
+    this.tally.duplicate()
     this.metrics.dedupeHits.inc({ transport: ctx.transport })
   }
 
@@ -120,7 +118,7 @@ export class Stats implements FlowObserver {
   }
 
   rateLimited(_ctx: InboundContext, action: 'refused' | 'ignored'): void {
-    this.tally.rateLimited++
+    this.tally.rateLimit()
     this.metrics.rateLimited.inc({ action })
   }
 }

@@ -24,7 +24,7 @@ t.test('per-user rate limit: one friendly refusal per window, then silence (coun
     robotMessage({ text: 'help', senderStaffId: 'someoneElse', sessionWebhook: s.emu.newSessionWebhook() }),
   )
   t.match(await other.json(), { msgtype: 'markdown' }, 'other users are not affected')
-  t.equal(s.app.stats.rateLimitedCount, 3)
+  t.equal(s.app.stats.tally.rateLimited, 3)
   const metrics = await (await fetch(`${s.url}/metrics`)).text()
   t.match(metrics, 'meetingbot_rate_limited_total{action="refused"} 1')
   t.match(metrics, 'meetingbot_rate_limited_total{action="ignored"} 2')
@@ -46,7 +46,7 @@ t.test('/metrics after a known sequence of messages', async (t) => {
     msgId: 'q1',
     sessionWebhook: s.emu.newSessionWebhook(),
   })
-  await waitFor(() => s.app.stats.handledCount === 5)
+  await waitFor(() => s.app.stats.tally.handled === 5)
   const res = await fetch(`${s.url}/metrics`)
   t.equal(res.status, 200)
   t.match(res.headers.get('content-type'), 'text/plain')

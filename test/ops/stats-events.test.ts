@@ -19,7 +19,7 @@ t.test('events are counted by outcome; the metrics label is a handled type or ot
   seen('suite_ticket', 'ignored')
   seen('anything DingTalk may invent', 'ignored')
   t.same(stats.eventCounts(), { received: 5, handled: 1, duplicates: 1, ignored: 2, failed: 1 })
-  t.equal(stats.handledCount, 0, 'no message counted')
+  t.equal(stats.tally.handled, 0, 'no message counted')
   const text = await metrics.registry.metrics()
   for (const line of [
     'meetingbot_events_total{type="meeting_status_change",outcome="handled"} 1',

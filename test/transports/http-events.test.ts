@@ -100,7 +100,7 @@ t.test('check_url: answered with "success", encrypted for our key and signed wit
   })
   t.ok(legacy.success, 'the `signature` query parameter works too')
   t.equal(s.capture.find('event push: check_url answered').length, 2)
-  t.equal(s.app.stats.events.received, 0, 'a URL check is no event')
+  t.equal(s.app.stats.tally.events.received, 0, 'a URL check is no event')
   noSecrets(t, s.capture.raw, [body.msg_signature as string])
 })
 
@@ -139,7 +139,7 @@ t.test(
       body: '{not json',
     })
     t.equal(notJson.status, 400)
-    t.equal(s.app.stats.events.received, 0, 'nothing reached the port')
+    t.equal(s.app.stats.tally.events.received, 0, 'nothing reached the port')
     t.equal(s.capture.find('event handled').length, 0)
     t.equal(s.capture.find('event push rejected: bad signature').length, 3)
     t.notOk(s.capture.raw.includes('b'.repeat(40)), 'the URL (and its signature) is not logged')
@@ -163,7 +163,7 @@ t.test('signed right but encrypted for another app, or junk: 400 refused, nothin
     encrypt: Buffer.alloc(64, 7).toString('base64'),
   })
   t.equal(junk.status, 400)
-  t.equal(s.app.stats.events.received, 0)
+  t.equal(s.app.stats.tally.events.received, 0)
   t.match(s.capture.find('event push refused: does not decrypt to our key'), [
     { reason: 'wrong_owner' },
     { reason: String },
@@ -196,7 +196,7 @@ t.test(
     )
     t.ok(again.success, 'pushed again (a new ciphertext of the same event): success')
     t.match(s.capture.find('event handled')[1], { eventId: spec.eventId, outcome: 'duplicate' })
-    t.match(s.app.stats.events, { received: 2, handled: 1, duplicates: 1 })
+    t.match(s.app.stats.tally.events, { received: 2, handled: 1, duplicates: 1 })
   },
 )
 

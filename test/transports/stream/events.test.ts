@@ -120,7 +120,7 @@ t.test('an event reaches the feature’s handler once, parsed; acked SUCCESS; on
   ])
   t.equal(s.handledLines(event.eventId)[0]?.ref, undefined, 'no ref without a failure')
   t.match(s.gw.eventAcks, [{ eventId: event.eventId, status: 'SUCCESS' }])
-  t.match(s.app.stats.events, { received: 1, handled: 1, duplicates: 0, ignored: 0, failed: 0 })
+  t.match(s.app.stats.tally.events, { received: 1, handled: 1, duplicates: 0, ignored: 0, failed: 0 })
   t.match(await metrics(s.url), `meetingbot_events_total{type="${TEST_TYPE}",outcome="handled"} 1`)
 })
 
@@ -153,7 +153,7 @@ t.test('the same eventId pushed again, even while the first is being handled, ru
     s.gw.eventAcks.filter((a) => a.eventId === slow.eventId).every((a) => a.status === 'SUCCESS'),
     'both pushes acked SUCCESS',
   )
-  t.match(s.app.stats.events, { handled: 2 })
+  t.match(s.app.stats.tally.events, { handled: 2 })
 })
 
 t.test('the ack is lost with its socket: the re-push on the next socket is a duplicate', async (t) => {
@@ -211,7 +211,7 @@ t.test('a handler that throws: LATER, logged with a ref, counted; the re-push ru
     { outcome: 'failed', ref: failed?.ref },
     { outcome: 'handled', ref: undefined },
   ])
-  t.match(s.app.stats.events, { received: 2, handled: 1, failed: 1 })
+  t.match(s.app.stats.tally.events, { received: 2, handled: 1, failed: 1 })
   const m = await metrics(s.url)
   t.match(m, `meetingbot_events_total{type="${TEST_TYPE}",outcome="failed"} 1`)
   t.match(m, `meetingbot_events_total{type="${TEST_TYPE}",outcome="handled"} 1`)
@@ -241,7 +241,7 @@ t.test('an event type nobody handles: SUCCESS, ignored, counted as other', async
   t.equal(statusOf(await s.gw.waitForAck(s.emu.events.push(event) as string)), 'SUCCESS')
   t.equal(s.calls.length, 0)
   t.match(s.handledLines(event.eventId), [{ eventType: NOBODY_HANDLES, outcome: 'ignored', handlers: 0 }])
-  t.match(s.app.stats.events, { received: 1, ignored: 1 })
+  t.match(s.app.stats.tally.events, { received: 1, ignored: 1 })
   t.match(await metrics(s.url), 'meetingbot_events_total{type="other",outcome="ignored"} 1')
 })
 
@@ -258,7 +258,7 @@ t.test('an EVENT frame that is no usable event: SUCCESS, reported without its co
     { reason: 'EVENT data is not JSON' },
   ])
   t.equal(s.calls.length, 0)
-  t.equal(s.app.stats.events.received, 0, 'never reached the core')
+  t.equal(s.app.stats.tally.events.received, 0, 'never reached the core')
   t.notOk(s.capture.raw.includes('LEAK-ME'), 'no frame content in the logs')
 })
 
