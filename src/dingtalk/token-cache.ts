@@ -17,7 +17,7 @@ export interface AccessTokens {
 /** A token as DingTalk hands it out. */
 export interface IssuedToken {
   readonly token: string
-  /** `expireIn`, in seconds. */
+  /** `expireIn`, in seconds (`issued` puts DingTalk's 2 h where a response has none). */
   readonly expireInSeconds: number
 }
 
@@ -118,7 +118,7 @@ export class TokenCache implements AccessTokens {
 
   private async fetch(): Promise<string> {
     const issued = await this.opts.fetch()
-    const ttl = (issued.expireInSeconds > 0 ? issued.expireInSeconds : 7200) * 1000
+    const ttl = issued.expireInSeconds * 1000
     const now = this.opts.clock()
     const c: Cached = {
       subject: this.opts.subject,

@@ -50,7 +50,6 @@ export interface WatchStatus {
 }
 
 const FINAL_LOCK_MS = 60_000
-/** Bound on waiting for polls and notices in flight at shutdown. */
 
 /**
  * The watches' background work: polls each watched meeting when its lease says it is due (one
