@@ -21,6 +21,16 @@ interface Sent {
   inlineAnswer?: boolean
 }
 
+/** The chat a reply went to: its session webhook, or (robot OpenAPI) its conversation. */
+function chatOf(r: RecordedReply): string {
+  return r.via === 'openapi' ? `cid:${r.conversationId}` : `session:${r.session}`
+}
+
+/** Where `s`'s answer can go: its session webhook, or its conversation by the OpenAPI. */
+function chatsOf(s: Sent): string[] {
+  return [`session:${sessionOf(s.payload)}`, `cid:${s.payload.conversationId}`]
+}
+
 /** One setting confirmed right before a kill, to find again after it. */
 interface Confirmed {
   readonly conversationId: string
@@ -186,10 +196,8 @@ export class CrashRun {
 
   /** The emulator's replies in `s`'s chat (a scan: for the report, not while the bot runs). */
   repliesTo(s: Sent): RecordedReply[] {
-    const session = sessionOf(s.payload)
-    return this.emu.replies.filter((r) =>
-      r.via === 'openapi' ? r.conversationId === s.payload.conversationId : r.session === session,
-    )
+    const chats = chatsOf(s)
+    return this.emu.replies.filter((r) => chats.includes(chatOf(r)))
   }
 
   /** Stream messages DingTalk still holds: pushed, no ack yet (it pushes them again). */
@@ -208,13 +216,11 @@ export class CrashRun {
       this.counted = 0
     }
     for (; this.counted < replies.length; this.counted++) {
-      const r = replies[this.counted]
-      const chat = r?.via === 'openapi' ? `cid:${r.conversationId}` : `session:${r?.session}`
+      const chat = chatOf(replies[this.counted] as RecordedReply)
       this.repliesByChat.set(chat, (this.repliesByChat.get(chat) ?? 0) + 1)
     }
-    const bySession = this.repliesByChat.get(`session:${sessionOf(s.payload)}`) ?? 0
-    const byOpenApi = this.repliesByChat.get(`cid:${s.payload.conversationId}`) ?? 0
-    return (s.inlineAnswer ? 1 : 0) + bySession + byOpenApi
+    const inChat = chatsOf(s).reduce((n, chat) => n + (this.repliesByChat.get(chat) ?? 0), 0)
+    return (s.inlineAnswer ? 1 : 0) + inChat
   }
 
   /**
